@@ -1,0 +1,93 @@
+# cnetmon — GNU make build.
+#   make                 build ./cnetmon
+#   make SANITIZE=1      build with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check           unit tests (Criterion), golden captures, tshark cross-check, corpus
+#   make demo            install dependencies, build, read the bundled capture
+#   make BUILD=DIR       keep objects in DIR (default build/, build-san/ with SANITIZE=1)
+#   make valgrind        run the golden captures under valgrind memcheck
+#   make install         honours PREFIX and DESTDIR
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := libpcap libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -fno-strict-aliasing -Iinclude $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-san
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+SRCS     := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_OBJS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
+BIN      := $(BUILD)/cnetmon
+
+.PHONY: all check unit golden corpus demo deps install clean valgrind bench
+
+all: $(BIN) cnetmon
+
+cnetmon: $(BIN)
+	cp $(BIN) $@
+
+$(BIN): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags criterion) -c -o $@ $<
+
+$(BUILD)/unit-tests: $(TEST_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs criterion)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+deps:
+	contrib/install-deps.sh
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests --jobs 2
+
+golden: $(BIN)
+	tests/golden.sh $(BIN)
+
+corpus: $(BIN)
+	tests/corpus.sh $(BIN)
+
+check: $(BIN) $(BUILD)/unit-tests
+	tests/run-all.sh $(BUILD)
+
+demo: deps
+	$(MAKE) all
+	./cnetmon read --flows json:- pcaps/demo.pcapng
+
+valgrind: $(BIN)
+	VALGRIND=1 tests/golden.sh $(BIN)
+
+bench: $(BIN)
+	bench/run.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cnetmon
+	install -m 0644 man/cnetmon.8 $(DESTDIR)$(PREFIX)/share/man/man8/cnetmon.8
+
+clean:
+	rm -rf build build-san cnetmon
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -1,0 +1,68 @@
+/* capture.h — packet sources: capture files (pcap via libpcap, pcapng via our
+ * own reader, because libpcap refuses pcapng sections whose interfaces have
+ * different link types and does not expose the interface of a packet).
+ * Live capture joins here later behind the same ops. */
+#ifndef CNETMON_CAPTURE_H
+#define CNETMON_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Link-layer framing of a packet, independent of DLT/LINKTYPE numbering. */
+enum link_type {
+	LINK_UNSUPPORTED = 0,
+	LINK_ETHERNET,   /* LINKTYPE_ETHERNET 1 */
+	LINK_SLL,        /* LINKTYPE_LINUX_SLL 113: "any" capture, cooked v1 */
+	LINK_SLL2,       /* LINKTYPE_LINUX_SLL2 276: cooked v2 */
+	LINK_RAW,        /* LINKTYPE_RAW 101: IPv4 or IPv6 by version nibble */
+	LINK_IPV4,       /* LINKTYPE_IPV4 228 */
+	LINK_IPV6,       /* LINKTYPE_IPV6 229 */
+	LINK_NULL,       /* LINKTYPE_NULL 0: 4-byte AF in the writer's byte order */
+	LINK_LOOP,       /* LINKTYPE_LOOP 108: 4-byte AF, network byte order */
+};
+
+/* One packet, pointing into the reader's buffer: valid until the next call. */
+struct pkt {
+	const uint8_t *data;
+	uint32_t caplen;       /* bytes present in data */
+	uint32_t len;          /* length on the wire */
+	uint64_t ts_ns;        /* nanoseconds since the epoch */
+	enum link_type link;
+	uint32_t linktype;     /* the file's LINKTYPE_ value, for messages */
+	int iface;             /* index into the capture's interfaces, -1 unknown */
+};
+
+struct capture;
+
+/* Open a capture file (pcap or pcapng, by magic). NULL on failure with a
+ * human-readable reason in err. */
+struct capture *capture_open_file(const char *path, char *err, size_t errlen);
+
+/* 1: a packet in *p; 0: end of file; -1: damage or read error, reason in
+ * capture_error(). After -1 the capture yields nothing more. */
+int capture_next(struct capture *c, struct pkt *p);
+const char *capture_error(const struct capture *c);
+/* Name of interface i (pcapng if_name, or NULL). */
+const char *capture_iface_name(const struct capture *c, int i);
+void capture_close(struct capture *c);
+
+enum link_type link_from_linktype(uint32_t linktype);
+const char *link_name(enum link_type);
+
+/* Implementation side: one ops table per kind of source. */
+struct capture_ops {
+	const char *name;
+	int (*next)(struct capture *, struct pkt *);
+	const char *(*iface_name)(const struct capture *, int);
+	void (*close)(struct capture *);
+};
+
+struct capture {
+	const struct capture_ops *ops;
+	char err[256];
+};
+
+struct capture *capture_pcap_open(const char *path, char *err, size_t errlen);
+struct capture *capture_pcapng_open(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,7 @@
+/* cmd.h — one entry point per subcommand; each returns the exit status. */
+#ifndef CNETMON_CMD_H
+#define CNETMON_CMD_H
+
+int cmd_read(int argc, char **argv);
+
+#endif

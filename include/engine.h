@@ -1,0 +1,36 @@
+/* engine.h — the pipeline for one stream of packets: decode, flow table,
+ * records to sinks. Shared by `read` (files) and, later, `run` (live). */
+#ifndef CNETMON_ENGINE_H
+#define CNETMON_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "flow.h"
+#include "output.h"
+
+struct engine_stats {
+	uint64_t packets, bytes;          /* every packet read */
+	uint64_t first_ns, last_ns;       /* time span of the packets */
+	uint64_t undecoded[DEC_REASON_MAX];      /* packets with no flow, by reason */
+	uint64_t inner_undecoded[DEC_REASON_MAX]; /* tunnel payloads not decoded */
+	uint64_t output_failures;
+};
+
+struct engine;
+
+struct engine *engine_new(const struct flow_config *fc, const char *node);
+void engine_free(struct engine *e);
+/* Flow records go to every sink added here (none: records are not built). */
+int engine_add_flow_output(struct engine *e, struct output *o);
+/* Intern an interface name; returns its id for engine_packet (-1 if NULL). */
+int engine_iface(struct engine *e, const char *name);
+void engine_packet(struct engine *e, const struct pkt *p, int iface);
+/* End of input: finish every flow, flush sinks. */
+void engine_finish(struct engine *e);
+const struct engine_stats *engine_stats(const struct engine *e);
+const struct flow_stats *engine_flow_stats(const struct engine *e);
+
+#endif

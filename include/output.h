@@ -1,0 +1,53 @@
+/* output.h — records (flow records now, alerts later) and the sinks they go
+ * to. One ops table per sink kind, chosen by the scheme of the sink spec
+ * ("json:-", "json:PATH"; syslog, forward and msgpack join behind the same
+ * table). Encoders (record-json.c) are shared by the sinks that need them. */
+#ifndef CNETMON_OUTPUT_H
+#define CNETMON_OUTPUT_H
+
+#include <stddef.h>
+
+#include "flow.h"
+#include "strbuf.h"
+
+enum record_type { RECORD_FLOW, RECORD_VIOLATION };
+
+/* Everything a sink serialises about one record. Pointers are borrowed for
+ * the duration of the write call. */
+struct record {
+	enum record_type type;
+	const struct flow *flow;
+	enum flow_end end;
+	const char *node;        /* NULL: unknown (offline, no inventory) */
+	const char *interface;   /* capture interface name, NULL unknown */
+};
+
+/* Append the JSON object for r (no newline) to b. */
+void record_json(struct strbuf *b, const struct record *r);
+
+struct output;
+
+struct output_ops {
+	const char *scheme;
+	int (*open)(struct output *o, const char *arg, char *err, size_t errlen);
+	int (*write)(struct output *o, const struct record *r);
+	int (*flush)(struct output *o);
+	void (*close)(struct output *o);
+};
+
+struct output {
+	const struct output_ops *ops;
+	char *spec;
+	void *priv;
+	unsigned long long written, failed;
+};
+
+/* Parse "scheme:arg" and open the sink. NULL with a reason on failure. */
+struct output *output_open(const char *spec, char *err, size_t errlen);
+int output_write(struct output *o, const struct record *r);
+int output_flush(struct output *o);
+void output_close(struct output *o);
+
+extern const struct output_ops output_json_ops;
+
+#endif

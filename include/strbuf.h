@@ -1,0 +1,32 @@
+/* strbuf.h — a growable byte buffer for building records. Grows by doubling;
+ * on allocation failure it sets oom and drops further appends. */
+#ifndef CNETMON_STRBUF_H
+#define CNETMON_STRBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+void strbuf_init(struct strbuf *b, size_t cap);
+void strbuf_free(struct strbuf *b);
+static inline void strbuf_reset(struct strbuf *b) { b->len = 0; b->oom = 0; }
+int strbuf_reserve(struct strbuf *b, size_t more);
+void strbuf_add(struct strbuf *b, const void *s, size_t n);
+void strbuf_adds(struct strbuf *b, const char *s);
+void strbuf_addc(struct strbuf *b, char c);
+void strbuf_addu64(struct strbuf *b, uint64_t v);
+void strbuf_addi64(struct strbuf *b, int64_t v);
+/* A JSON string literal, quotes included; bytes that are not valid UTF-8
+ * are written as \u00XX of the byte so the output always parses. */
+void strbuf_add_json_string(struct strbuf *b, const char *s, size_t n);
+/* RFC 3339 UTC with microseconds: 2026-11-26T21:17:00.123456Z */
+void strbuf_add_time(struct strbuf *b, uint64_t ns);
+/* Dotted quad or RFC 5952 IPv6 text. */
+void strbuf_add_ip(struct strbuf *b, int family, const uint8_t *addr);
+
+#endif

@@ -1,0 +1,300 @@
+/* cmd-read.c — `cnetmon read`: analyse capture files offline.
+ *
+ * Files are read in the order given, as one stream (rotated captures
+ * continue each other's flows). A file that cannot be opened, or that is
+ * damaged before its first packet, is an error (exit 2); damage later in a
+ * file is reported and everything before it is analysed. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "engine.h"
+#include "log.h"
+
+#define MAX_SINKS 16
+
+struct read_opts {
+	struct flow_config flow;
+	const char *flow_sinks[MAX_SINKS];
+	int nflow_sinks;
+	const char *alert_sinks[MAX_SINKS];
+	int nalert_sinks;
+	const char *node;
+	int quiet;
+};
+
+static void
+read_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: cnetmon read [--flows SINK]... [-o SINK]... [--max-flows N]\n"
+	    "                    [--timeout CLASS=SECONDS]... [--node NAME] [-q] FILE...\n"
+	    "  --flows SINK       where finished flow records go (json:-, json:PATH)\n"
+	    "  -o SINK            where alerts go (default json:-)\n"
+	    "  --max-flows N      flows kept at once; the oldest idle is finished beyond (default 524288)\n"
+	    "  --timeout C=S      idle timeout of class C in seconds: tcp-opening, tcp, tcp-closed,\n"
+	    "                     udp, icmp, other; or 'active' for long flows (0 disables)\n"
+	    "  --node NAME        node name put in records\n"
+	    "  -q, --quiet        no summary on stderr\n");
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v > UINT32_MAX || *s == '-')
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct read_opts *o)
+{
+	enum { OPT_FLOWS = 256, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE };
+	static const struct option longopts[] = {
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	flow_config_default(&o->flow);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_FLOWS:
+			if (o->nflow_sinks == MAX_SINKS) {
+				log_warnx("too many --flows sinks (at most %d)", MAX_SINKS);
+				return -1;
+			}
+			o->flow_sinks[o->nflow_sinks++] = optarg;
+			break;
+		case 'o':
+			if (o->nalert_sinks == MAX_SINKS) {
+				log_warnx("too many -o sinks (at most %d)", MAX_SINKS);
+				return -1;
+			}
+			o->alert_sinks[o->nalert_sinks++] = optarg;
+			break;
+		case OPT_MAXFLOWS:
+			if (parse_u32(optarg, &o->flow.max_flows) < 0 || o->flow.max_flows < 1 ||
+			    o->flow.max_flows > (1u << 30)) {
+				log_warnx("--max-flows '%s': expected a number from 1 to %u", optarg,
+				          1u << 30);
+				return -1;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (flow_config_set_timeout(&o->flow, optarg) < 0) {
+				log_warnx("--timeout '%s': expected CLASS=SECONDS with CLASS one of "
+				          "tcp-opening, tcp, tcp-closed, udp, icmp, other, active",
+				          optarg);
+				return -1;
+			}
+			break;
+		case OPT_NODE:
+			o->node = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			read_usage(stdout);
+			exit(0);
+		default:
+			read_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("read: no capture file given");
+		read_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_time(FILE *fp, uint64_t ns)
+{
+	struct strbuf b;
+
+	strbuf_init(&b, 40);
+	strbuf_add_time(&b, ns);
+	/* strbuf_add_time quotes the value for JSON; the summary does not. */
+	if (!b.oom && b.len >= 2)
+		fprintf(fp, "%.*s", (int)(b.len - 2), b.p + 1);
+	strbuf_free(&b);
+}
+
+static void
+print_reasons(FILE *fp, const char *title, const uint64_t *counts)
+{
+	uint64_t total = 0;
+	int r, first = 1;
+
+	for (r = 1; r < DEC_REASON_MAX; r++)
+		total += counts[r];
+	if (!total)
+		return;
+	fprintf(fp, "  %-13s%llu:", title, (unsigned long long)total);
+	for (r = 1; r < DEC_REASON_MAX; r++) {
+		if (!counts[r])
+			continue;
+		fprintf(fp, "%s %s %llu", first ? "" : ",", decode_reason_name((enum decode_reason)r),
+		        (unsigned long long)counts[r]);
+		first = 0;
+	}
+	fputc('\n', fp);
+}
+
+static void
+print_summary(const struct engine *e, int nfiles, int nbad)
+{
+	const struct engine_stats *s = engine_stats(e);
+	const struct flow_stats *fs = engine_flow_stats(e);
+	FILE *fp = stderr;
+
+	fprintf(fp, "cnetmon read: %d file%s", nfiles, nfiles == 1 ? "" : "s");
+	if (nbad)
+		fprintf(fp, " (%d with errors)", nbad);
+	fputc('\n', fp);
+	fprintf(fp, "  %-13s%llu (%llu bytes)\n", "packets", (unsigned long long)s->packets,
+	        (unsigned long long)s->bytes);
+	if (s->packets) {
+		uint64_t span = s->last_ns - s->first_ns;
+		fprintf(fp, "  %-13s", "time span");
+		print_time(fp, s->first_ns);
+		fprintf(fp, " to ");
+		print_time(fp, s->last_ns);
+		fprintf(fp, " (%llu.%06llu s)\n", (unsigned long long)(span / 1000000000ULL),
+		        (unsigned long long)(span % 1000000000ULL / 1000));
+	}
+	fprintf(fp, "  %-13s%llu (records %llu: %llu active-timeout parts, %llu evicted early;"
+	            " peak %u in table)\n", "flows",
+	        (unsigned long long)fs->created, (unsigned long long)fs->records,
+	        (unsigned long long)fs->active_splits, (unsigned long long)fs->evicted, fs->peak);
+	if (fs->frag_later || fs->frag_orphans)
+		fprintf(fp, "  %-13s%llu joined to their flow, %llu without their first fragment\n",
+		        "fragments", (unsigned long long)fs->frag_later,
+		        (unsigned long long)fs->frag_orphans);
+	print_reasons(fp, "not decoded", s->undecoded);
+	print_reasons(fp, "inner layers", s->inner_undecoded);
+	if (s->output_failures)
+		fprintf(fp, "  %-13s%llu records could not be written\n", "output",
+		        (unsigned long long)s->output_failures);
+}
+
+/* Read one file into the engine. Returns 0 on success (possibly damaged
+ * after some packets), -1 when nothing could be read. */
+static int
+read_file(struct engine *e, const char *path)
+{
+	char err[256];
+	struct capture *c;
+	struct pkt p;
+	int *ifmap = NULL, nifmap = 0, r;
+	unsigned long long n = 0;
+
+	c = capture_open_file(path, err, sizeof(err));
+	if (!c) {
+		log_warnx("%s: %s", path, err);
+		return -1;
+	}
+	while ((r = capture_next(c, &p)) == 1) {
+		int gi = -1;
+
+		if (p.iface >= 0) {
+			if (p.iface >= nifmap) {
+				int k, nn = p.iface + 1;
+				int *m = realloc(ifmap, sizeof(*m) * (size_t)nn);
+				if (!m)
+					fatal("read");
+				for (k = nifmap; k < nn; k++)
+					m[k] = -2;
+				ifmap = m;
+				nifmap = nn;
+			}
+			if (ifmap[p.iface] == -2)
+				ifmap[p.iface] = engine_iface(e, capture_iface_name(c, p.iface));
+			gi = ifmap[p.iface];
+		}
+		engine_packet(e, &p, gi);
+		n++;
+	}
+	if (r < 0) {
+		if (n == 0)
+			log_warnx("%s: %s", path, capture_error(c));
+		else
+			log_warnx("%s: damaged after %llu packets, the rest is not read: %s", path, n,
+			          capture_error(c));
+	}
+	free(ifmap);
+	capture_close(c);
+	return r < 0 && n == 0 ? -1 : 0;
+}
+
+int
+cmd_read(int argc, char **argv)
+{
+	struct read_opts o = { 0 };
+	struct output *outs[2 * MAX_SINKS];
+	struct engine *e;
+	char err[512];
+	int i, nouts = 0, nbad = 0, status = 0;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	e = engine_new(&o.flow, o.node);
+	if (!e) {
+		log_warn("cannot set up the flow table (%u flows)", o.flow.max_flows);
+		return 2;
+	}
+	for (i = 0; i < o.nflow_sinks; i++) {
+		struct output *out = output_open(o.flow_sinks[i], err, sizeof(err));
+		if (!out) {
+			log_warnx("--flows %s", err);
+			status = 2;
+			goto done;
+		}
+		outs[nouts++] = out;
+		engine_add_flow_output(e, out);
+	}
+	/* Alerts come from profiles; the sinks are opened now so that a bad
+	 * sink is refused before any work is done. */
+	for (i = 0; i < o.nalert_sinks; i++) {
+		struct output *out = output_open(o.alert_sinks[i], err, sizeof(err));
+		if (!out) {
+			log_warnx("-o %s", err);
+			status = 2;
+			goto done;
+		}
+		outs[nouts++] = out;
+	}
+
+	for (i = optind; i < argc; i++)
+		if (read_file(e, argv[i]) < 0)
+			nbad++;
+	engine_finish(e);
+	if (!o.quiet)
+		print_summary(e, argc - optind, nbad);
+	if (nbad || engine_stats(e)->output_failures)
+		status = 2;
+done:
+	for (i = 0; i < nouts; i++)
+		output_close(outs[i]);
+	engine_free(e);
+	return status;
+}

@@ -1,0 +1,148 @@
+/* engine.c — capture → decode → flow table → records. One packet is decoded
+ * once, in place, and touches one flow slot per IP layer (two for a tunnel:
+ * the outer and the inner flow). Records are built only when a flow ends and
+ * only if a sink wants them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+
+#define ENGINE_MAX_OUTPUTS 16
+#define ENGINE_MAX_IFACES  4096
+
+struct engine {
+	struct flow_table *ft;
+	const char *node;
+	struct output *flow_out[ENGINE_MAX_OUTPUTS];
+	int nflow_out;
+	char **ifnames;
+	int nifnames;
+	struct engine_stats st;
+};
+
+static void
+emit_flow(const struct flow *f, enum flow_end why, void *data)
+{
+	struct engine *e = data;
+	struct record r = {
+		.type = RECORD_FLOW,
+		.flow = f,
+		.end = why,
+		.node = e->node,
+		.interface = f->iface >= 0 && f->iface < e->nifnames ? e->ifnames[f->iface] : NULL,
+	};
+	int i;
+
+	for (i = 0; i < e->nflow_out; i++)
+		if (output_write(e->flow_out[i], &r) < 0)
+			e->st.output_failures++;
+}
+
+struct engine *
+engine_new(const struct flow_config *fc, const char *node)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->node = node;
+	e->ft = flow_table_new(fc, emit_flow, e);
+	if (!e->ft) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	int i;
+
+	if (!e)
+		return;
+	flow_table_free(e->ft);
+	for (i = 0; i < e->nifnames; i++)
+		free(e->ifnames[i]);
+	free(e->ifnames);
+	free(e);
+}
+
+int
+engine_add_flow_output(struct engine *e, struct output *o)
+{
+	if (e->nflow_out >= ENGINE_MAX_OUTPUTS)
+		return -1;
+	e->flow_out[e->nflow_out++] = o;
+	return 0;
+}
+
+int
+engine_iface(struct engine *e, const char *name)
+{
+	char **n;
+	int i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < e->nifnames; i++)
+		if (!strcmp(e->ifnames[i], name))
+			return i;
+	if (e->nifnames >= ENGINE_MAX_IFACES)
+		return -1;
+	n = realloc(e->ifnames, sizeof(*n) * (size_t)(e->nifnames + 1));
+	if (!n)
+		return -1;
+	e->ifnames = n;
+	if (!(n[e->nifnames] = strdup(name)))
+		return -1;
+	return e->nifnames++;
+}
+
+void
+engine_packet(struct engine *e, const struct pkt *p, int iface)
+{
+	struct decoded d;
+	int i, n;
+
+	e->st.packets++;
+	e->st.bytes += p->len;
+	if (!e->st.first_ns || p->ts_ns < e->st.first_ns)
+		e->st.first_ns = p->ts_ns;
+	if (p->ts_ns > e->st.last_ns)
+		e->st.last_ns = p->ts_ns;
+
+	n = decode_packet(p, &d);
+	if (n == 0) {
+		e->st.undecoded[d.reason]++;
+		return;
+	}
+	if (d.reason != DEC_OK)
+		e->st.inner_undecoded[d.reason]++;
+	for (i = 0; i < n; i++)
+		flow_table_packet(e->ft, &d.layer[i], p->ts_ns, p->len, iface);
+}
+
+void
+engine_finish(struct engine *e)
+{
+	int i;
+
+	flow_table_finish(e->ft, FLOW_END_EOF);
+	for (i = 0; i < e->nflow_out; i++)
+		if (output_flush(e->flow_out[i]) < 0)
+			e->st.output_failures++;
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->st;
+}
+
+const struct flow_stats *
+engine_flow_stats(const struct engine *e)
+{
+	return flow_table_stats(e->ft);
+}
