@@ -29,18 +29,23 @@ struct pkt {
 	uint64_t ts_ns;        /* nanoseconds since the epoch */
 	enum link_type link;
 	uint32_t linktype;     /* the file's LINKTYPE_ value, for messages */
-	int iface;             /* index into the capture's interfaces, -1 unknown */
+	int iface;             /* the capture's interface, numbered across the whole
+	                          file (pcapng sections included); -1 unknown */
 };
 
 struct capture;
 
-/* Open a capture file (pcap or pcapng, by magic). NULL on failure with a
- * human-readable reason in err. */
+/* Open a capture file (pcap or pcapng, by magic; "-" is standard input).
+ * NULL on failure with a human-readable reason in err. */
 struct capture *capture_open_file(const char *path, char *err, size_t errlen);
 
 /* 1: a packet in *p; 0: end of file; -1: damage or read error, reason in
- * capture_error(). After -1 the capture yields nothing more. */
+ * capture_error(). After -1 the capture yields nothing more. The packet's
+ * data stays valid until capture_release(), so several packets may be held
+ * at once. */
 int capture_next(struct capture *c, struct pkt *p);
+/* Done with every packet returned so far. */
+void capture_release(struct capture *c);
 const char *capture_error(const struct capture *c);
 /* Name of interface i (pcapng if_name, or NULL). */
 const char *capture_iface_name(const struct capture *c, int i);
@@ -53,6 +58,7 @@ const char *link_name(enum link_type);
 struct capture_ops {
 	const char *name;
 	int (*next)(struct capture *, struct pkt *);
+	void (*release)(struct capture *);
 	const char *(*iface_name)(const struct capture *, int);
 	void (*close)(struct capture *);
 };
@@ -62,7 +68,9 @@ struct capture {
 	char err[256];
 };
 
-struct capture *capture_pcap_open(const char *path, char *err, size_t errlen);
-struct capture *capture_pcapng_open(const char *path, char *err, size_t errlen);
+struct filebuf;
+/* The readers take ownership of fb on success. */
+struct capture *capture_pcap_open_fb(struct filebuf *fb, char *err, size_t errlen);
+struct capture *capture_pcapng_open_fb(struct filebuf *fb, char *err, size_t errlen);
 
 #endif

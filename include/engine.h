@@ -28,6 +28,11 @@ int engine_add_flow_output(struct engine *e, struct output *o);
 /* Intern an interface name; returns its id for engine_packet (-1 if NULL). */
 int engine_iface(struct engine *e, const char *name);
 void engine_packet(struct engine *e, const struct pkt *p, int iface);
+/* A batch of packets (at most ENGINE_BATCH), processed as if one by one but
+ * with the flow table's memory fetched ahead. Packet data must stay valid
+ * for the call. */
+#define ENGINE_BATCH 16
+void engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n);
 /* End of input: finish every flow, flush sinks. */
 void engine_finish(struct engine *e);
 const struct engine_stats *engine_stats(const struct engine *e);

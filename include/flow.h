@@ -119,6 +119,22 @@ struct flow_table *flow_table_new(const struct flow_config *c, flow_emit_fn emit
 /* Account one IP layer of a packet: ts in ns, wirelen = frame length on the wire. */
 void flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts_ns,
                        uint32_t wirelen, int iface);
+
+/* The same in three steps, for batches: the memory the flow lives in is
+ * fetched while other packets of the batch are worked on, which hides the
+ * cache misses a large table costs. Steps must run in packet order within
+ * each stage: prepare all, prefetch all, apply all. */
+struct flow_prep {
+	struct l34 l;              /* the layer, ports filled in for later fragments */
+	struct flow_key key;
+	uint32_t hash;
+	int sender;
+};
+void flow_table_prepare(struct flow_table *ft, const struct l34 *l, uint64_t ts_ns,
+                        struct flow_prep *fp);
+void flow_table_prefetch(const struct flow_table *ft, const struct flow_prep *fp);
+void flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts_ns,
+                      uint32_t wirelen, int iface);
 /* Finish flows idle at time now (also done as packets advance the clock). */
 void flow_table_expire(struct flow_table *ft, uint64_t now_ns);
 /* Finish and emit every flow (end of input, daemon exit). */

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct strbuf {
 	char *p;
@@ -15,10 +16,39 @@ struct strbuf {
 void strbuf_init(struct strbuf *b, size_t cap);
 void strbuf_free(struct strbuf *b);
 static inline void strbuf_reset(struct strbuf *b) { b->len = 0; b->oom = 0; }
-int strbuf_reserve(struct strbuf *b, size_t more);
-void strbuf_add(struct strbuf *b, const void *s, size_t n);
-void strbuf_adds(struct strbuf *b, const char *s);
-void strbuf_addc(struct strbuf *b, char c);
+int strbuf_grow(struct strbuf *b, size_t more);
+
+/* Appends are inline: a record is built from dozens of them. */
+static inline int
+strbuf_reserve(struct strbuf *b, size_t more)
+{
+	if (__builtin_expect(b->len + more <= b->cap && !b->oom, 1))
+		return 0;
+	return strbuf_grow(b, more);
+}
+
+static inline void
+strbuf_add(struct strbuf *b, const void *s, size_t n)
+{
+	if (strbuf_reserve(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static inline void
+strbuf_adds(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, s, strlen(s));
+}
+
+static inline void
+strbuf_addc(struct strbuf *b, char c)
+{
+	if (strbuf_reserve(b, 1) < 0)
+		return;
+	b->p[b->len++] = c;
+}
 void strbuf_addu64(struct strbuf *b, uint64_t v);
 void strbuf_addi64(struct strbuf *b, int64_t v);
 /* A JSON string literal, quotes included; bytes that are not valid UTF-8

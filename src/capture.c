@@ -1,13 +1,11 @@
 /* capture.c — open a capture file by its magic number and hand it to the
  * reader for its format; link-type mapping shared by the readers. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "capture.h"
+#include "filebuf.h"
 
 enum link_type
 link_from_linktype(uint32_t lt)
@@ -40,40 +38,42 @@ link_name(enum link_type t)
 struct capture *
 capture_open_file(const char *path, char *err, size_t errlen)
 {
-	uint8_t magic[4];
-	struct stat st;
-	ssize_t n;
-	int fd;
+	struct filebuf *fb;
+	struct capture *c;
+	const uint8_t *m;
+	long long avail = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	fb = filebuf_open(path, err, errlen);
+	if (!fb)
+		return NULL;
+	m = filebuf_get(fb, 0, 4, &avail);
+	if (!m) {
+		snprintf(err, errlen, avail < 0 ? "read error: %s" : avail == 0 ? "empty file%s"
+		         : "too short for a capture file%s", avail < 0 ? strerror(errno) : "");
+		filebuf_close(fb);
 		return NULL;
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		snprintf(err, errlen, "is a directory");
-		return NULL;
-	}
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "empty file");
-		return NULL;
-	}
-	if (n == 4 && magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a)
-		return capture_pcapng_open(path, err, errlen);
-	return capture_pcap_open(path, err, errlen);
+	/* pcapng starts with a Section Header Block, type 0x0A0D0D0A. */
+	if (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
+		c = capture_pcapng_open_fb(fb, err, errlen);
+	else
+		c = capture_pcap_open_fb(fb, err, errlen);
+	if (!c)
+		filebuf_close(fb);
+	return c;
 }
 
 int
 capture_next(struct capture *c, struct pkt *p)
 {
 	return c->ops->next(c, p);
+}
+
+void
+capture_release(struct capture *c)
+{
+	if (c->ops->release)
+		c->ops->release(c);
 }
 
 const char *

@@ -1,9 +1,12 @@
 /* community-id.c — Community ID v1 (corelight/community-id-spec, as
  * implemented by Zeek and Wireshark). SHA-1 and base64 come from OpenSSL's
  * libcrypto. Computed once per record, never per packet. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+
+#include "log.h"
 
 #include "community-id.h"
 
@@ -49,6 +52,30 @@ community_id_icmp_ports(int v6, uint8_t type, uint8_t code, uint16_t *sport, uin
 	return 0;
 }
 
+/* OpenSSL 3 looks an algorithm up by name on every EVP_Digest(EVP_sha1())
+ * call, which costs more than the hash itself: fetch it once and keep one
+ * context per thread. */
+static void
+sha1(const uint8_t *in, size_t n, uint8_t *out, unsigned int *outlen)
+{
+	static EVP_MD *md;
+	static __thread EVP_MD_CTX *ctx;
+
+	if (!md) {
+		EVP_MD *m = EVP_MD_fetch(NULL, "SHA1", NULL);
+		if (!m)
+			fatalx("libcrypto: SHA-1 unavailable");
+		if (!__atomic_compare_exchange_n(&md, &(EVP_MD *){ NULL }, m, 0,
+		                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			EVP_MD_free(m);
+	}
+	if (!ctx && !(ctx = EVP_MD_CTX_new()))
+		fatalx("libcrypto: out of memory");
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, in, n) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, outlen) != 1)
+		fatalx("libcrypto: SHA-1 failed");
+}
+
 void
 community_id_v1(int family, const uint8_t *saddr, const uint8_t *daddr, uint8_t proto,
                 uint16_t sport, uint16_t dport, int has_ports, int oneway, uint16_t seed,
@@ -78,7 +105,7 @@ community_id_v1(int family, const uint8_t *saddr, const uint8_t *daddr, uint8_t 
 		buf[n++] = (uint8_t)(sport >> 8); buf[n++] = (uint8_t)sport;
 		buf[n++] = (uint8_t)(dport >> 8); buf[n++] = (uint8_t)dport;
 	}
-	EVP_Digest(buf, n, digest, &dlen, EVP_sha1(), NULL);
+	sha1(buf, n, digest, &dlen);
 	memcpy(out, "1:", 2);
 	EVP_EncodeBlock((unsigned char *)out + 2, digest, (int)dlen);
 }

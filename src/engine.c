@@ -100,11 +100,11 @@ engine_iface(struct engine *e, const char *name)
 	return e->nifnames++;
 }
 
-void
-engine_packet(struct engine *e, const struct pkt *p, int iface)
+/* Count a packet and decode it; returns its number of IP layers. */
+static int
+account(struct engine *e, const struct pkt *p, struct decoded *d)
 {
-	struct decoded d;
-	int i, n;
+	int n;
 
 	e->st.packets++;
 	e->st.bytes += p->len;
@@ -112,16 +112,48 @@ engine_packet(struct engine *e, const struct pkt *p, int iface)
 		e->st.first_ns = p->ts_ns;
 	if (p->ts_ns > e->st.last_ns)
 		e->st.last_ns = p->ts_ns;
+	n = decode_packet(p, d);
+	if (n == 0)
+		e->st.undecoded[d->reason]++;
+	else if (d->reason != DEC_OK)
+		e->st.inner_undecoded[d->reason]++;
+	return n;
+}
 
-	n = decode_packet(p, &d);
-	if (n == 0) {
-		e->st.undecoded[d.reason]++;
-		return;
-	}
-	if (d.reason != DEC_OK)
-		e->st.inner_undecoded[d.reason]++;
+void
+engine_packet(struct engine *e, const struct pkt *p, int iface)
+{
+	struct decoded d;
+	int i, n = account(e, p, &d);
+
 	for (i = 0; i < n; i++)
 		flow_table_packet(e->ft, &d.layer[i], p->ts_ns, p->len, iface);
+}
+
+void
+engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
+{
+	struct flow_prep fp[ENGINE_BATCH * DECODE_MAX_LAYERS];
+	int owner[ENGINE_BATCH * DECODE_MAX_LAYERS];
+	struct decoded d;
+	int i, j, nl = 0;
+
+	if (n > ENGINE_BATCH)
+		n = ENGINE_BATCH;
+	/* Stage 1: decode, key, hash; the index slot is prefetched. */
+	for (i = 0; i < n; i++) {
+		int k, layers = account(e, &p[i], &d);
+		for (k = 0; k < layers; k++) {
+			flow_table_prepare(e->ft, &d.layer[k], p[i].ts_ns, &fp[nl]);
+			owner[nl++] = i;
+		}
+	}
+	/* Stage 2: the slots have arrived; fetch the flows they name. */
+	for (j = 0; j < nl; j++)
+		flow_table_prefetch(e->ft, &fp[j]);
+	/* Stage 3: update, in packet order. */
+	for (j = 0; j < nl; j++)
+		flow_table_apply(e->ft, &fp[j], p[owner[j]].ts_ns, p[owner[j]].len, iface[owner[j]]);
 }
 
 void

@@ -480,14 +480,44 @@ flow_split(struct flow_table *ft, struct flow *f, uint64_t ts)
 }
 
 void
-flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts, uint32_t wirelen,
-                  int iface)
+flow_table_prepare(struct flow_table *ft, const struct l34 *l, uint64_t ts, struct flow_prep *fp)
 {
-	struct l34 joined;
-	struct flow_key k;
+	fp->l = *l;
+	/* Fragments: later ones take the ports of their first fragment. */
+	if (l->frag == FRAG_FIRST) {
+		frag_remember(ft->frags, ft->key, l, ts + ft->cfg.frag_ns);
+	} else if (l->frag == FRAG_LATER) {
+		if (frag_lookup(ft->frags, ft->key, l, ts, &fp->l.sport, &fp->l.dport)) {
+			fp->l.has_ports = 1;
+			ft->st.frag_later++;
+		} else {
+			ft->st.frag_orphans++;
+		}
+	}
+	flow_key_from_l34(&fp->key, &fp->l, &fp->sender);
+	fp->hash = key_hash(ft, &fp->key);
+	__builtin_prefetch(&ft->slots[fp->hash & ft->mask]);
+}
+
+void
+flow_table_prefetch(const struct flow_table *ft, const struct flow_prep *fp)
+{
+	uint32_t idx1 = ft->slots[fp->hash & ft->mask].idx1;
+
+	/* The home slot's flow is ours in the common case. */
+	if (idx1)
+		__builtin_prefetch(&ft->pool[idx1 - 1]);
+}
+
+void
+flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts,
+                 uint32_t wirelen, int iface)
+{
+	const struct l34 *l = &fp->l;
+	const struct flow_key *k = &fp->key;
+	uint32_t h = fp->hash, slot, idx;
+	int sender = fp->sender;
 	struct flow *f;
-	uint32_t h, slot, idx;
-	int sender;
 
 	if (ts > ft->now)
 		ft->now = ts;
@@ -496,23 +526,7 @@ flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts, uint3
 		ft->next_sweep = ft->now + NS_PER_SEC;
 	}
 
-	/* Fragments: later ones take the ports of their first fragment. */
-	if (l->frag == FRAG_FIRST) {
-		frag_remember(ft->frags, ft->key, l, ts + ft->cfg.frag_ns);
-	} else if (l->frag == FRAG_LATER) {
-		joined = *l;
-		if (frag_lookup(ft->frags, ft->key, l, ts, &joined.sport, &joined.dport)) {
-			joined.has_ports = 1;
-			ft->st.frag_later++;
-		} else {
-			ft->st.frag_orphans++;
-		}
-		l = &joined;
-	}
-
-	flow_key_from_l34(&k, l, &sender);
-	h = key_hash(ft, &k);
-	idx = index_find(ft, &k, h, &slot);
+	idx = index_find(ft, k, h, &slot);
 	if (idx != FLOW_NIL) {
 		f = &ft->pool[idx];
 		/* Idle since before this packet (the sweep may not have run yet),
@@ -520,15 +534,15 @@ flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts, uint3
 		if ((ts > f->last_ns && ts - f->last_ns >= ft->cfg.idle_ns[f->tclass]) ||
 		    flow_tcp_is_reuse(f, l, sender)) {
 			flow_release(ft, f, FLOW_END_IDLE);
-			idx = index_find(ft, &k, h, &slot);
-			f = flow_create(ft, &k, h, slot, l, sender, ts, iface);
+			index_find(ft, k, h, &slot);
+			f = flow_create(ft, k, h, slot, l, sender, ts, iface);
 			idx = (uint32_t)(f - ft->pool);
 		} else if (ft->cfg.active_ns && ts > f->first_ns &&
 		           ts - f->first_ns >= ft->cfg.active_ns) {
 			flow_split(ft, f, ts);
 		}
 	} else {
-		f = flow_create(ft, &k, h, slot, l, sender, ts, iface);
+		f = flow_create(ft, k, h, slot, l, sender, ts, iface);
 		idx = (uint32_t)(f - ft->pool);
 	}
 
@@ -538,8 +552,18 @@ flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts, uint3
 		f->last_ns = ts;
 	else if (ts < f->first_ns)
 		f->first_ns = ts;
-	if (k.proto == 6)
+	if (k->proto == 6)
 		flow_tcp_update(f, l, sender);
 	lru_touch(ft, f, idx, tclass_of(f));
 	ft->st.packets++;
+}
+
+void
+flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts, uint32_t wirelen,
+                  int iface)
+{
+	struct flow_prep fp;
+
+	flow_table_prepare(ft, l, ts, &fp);
+	flow_table_apply(ft, &fp, ts, wirelen, iface);
 }
