@@ -35,7 +35,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
 BIN      := $(BUILD)/cnetmon
 
-.PHONY: all check unit golden corpus demo deps install clean valgrind bench
+.PHONY: all check unit golden corpus demo deps install clean valgrind bench fuzz
 
 all: $(BIN) cnetmon
 
@@ -82,12 +82,26 @@ valgrind: $(BIN)
 bench: $(BIN)
 	bench/run.sh $(BIN)
 
+# libFuzzer over the capture readers, decoders and flow table, seeded with
+# tcpdump's corpus: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS  ?= ../shared/corpus/tcpdump
+build-fuzz/fuzz-read: fuzz/fuzz-read.c $(LIB_SRCS)
+	mkdir -p build-fuzz/corpus
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $^ $(PKG_LIBS) -lm
+
+fuzz: build-fuzz/fuzz-read
+	build-fuzz/fuzz-read -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 build-fuzz/corpus $(FUZZ_CORPUS)
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cnetmon
 	install -m 0644 man/cnetmon.8 $(DESTDIR)$(PREFIX)/share/man/man8/cnetmon.8
 
 clean:
-	rm -rf build build-san cnetmon
+	rm -rf build build-san build-fuzz cnetmon
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

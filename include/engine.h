@@ -33,6 +33,10 @@ void engine_packet(struct engine *e, const struct pkt *p, int iface);
  * for the call. */
 #define ENGINE_BATCH 16
 void engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n);
+/* Feed a whole capture, in batches whose packets stay valid until the
+ * batch is done. Returns 0 at its end, -1 on damage (capture_error() says
+ * what); *npackets counts the packets read either way. */
+int engine_read(struct engine *e, struct capture *c, unsigned long long *npackets);
 /* End of input: finish every flow, flush sinks. */
 void engine_finish(struct engine *e);
 const struct engine_stats *engine_stats(const struct engine *e);

@@ -197,61 +197,22 @@ print_summary(const struct engine *e, int nfiles, int nbad)
 		        (unsigned long long)s->output_failures);
 }
 
-/* Map a capture's interface index to the engine's interface id. */
-struct ifmap {
-	int *id;
-	int n;
-};
-
-static int
-ifmap_get(struct ifmap *m, struct engine *e, const struct capture *c, int iface)
-{
-	if (iface < 0)
-		return -1;
-	if (iface >= m->n) {
-		int k, nn = iface + 1;
-		int *id = realloc(m->id, sizeof(*id) * (size_t)nn);
-		if (!id)
-			fatal("read");
-		for (k = m->n; k < nn; k++)
-			id[k] = -2;
-		m->id = id;
-		m->n = nn;
-	}
-	if (m->id[iface] == -2)
-		m->id[iface] = engine_iface(e, capture_iface_name(c, iface));
-	return m->id[iface];
-}
-
-/* Read one file into the engine, in batches whose packets stay valid until
- * the batch is done. Returns 0 on success (possibly damaged after some
- * packets), -1 when nothing could be read. */
+/* Read one file into the engine. Returns 0 on success (possibly damaged
+ * after some packets), -1 when nothing could be read. */
 static int
 read_file(struct engine *e, const char *path)
 {
-	struct pkt batch[ENGINE_BATCH];
-	int ifaces[ENGINE_BATCH];
-	struct ifmap ifm = { 0 };
 	unsigned long long n = 0;
 	struct capture *c;
 	char err[256];
-	int r, nb;
+	int r;
 
 	c = capture_open_file(path, err, sizeof(err));
 	if (!c) {
 		log_warnx("%s: %s", path, err);
 		return -1;
 	}
-	do {
-		for (nb = 0; nb < ENGINE_BATCH; nb++) {
-			if ((r = capture_next(c, &batch[nb])) != 1)
-				break;
-			ifaces[nb] = ifmap_get(&ifm, e, c, batch[nb].iface);
-		}
-		engine_packets(e, batch, ifaces, nb);
-		capture_release(c);
-		n += (unsigned long long)nb;
-	} while (r == 1);
+	r = engine_read(e, c, &n);
 	if (r < 0) {
 		if (n == 0)
 			log_warnx("%s: %s", path, capture_error(c));
@@ -259,7 +220,6 @@ read_file(struct engine *e, const char *path)
 			log_warnx("%s: damaged after %llu packets, the rest is not read: %s", path, n,
 			          capture_error(c));
 	}
-	free(ifm.id);
 	capture_close(c);
 	return r < 0 && n == 0 ? -1 : 0;
 }

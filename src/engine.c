@@ -156,6 +156,55 @@ engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
 		flow_table_apply(e->ft, &fp[j], p[owner[j]].ts_ns, p[owner[j]].len, iface[owner[j]]);
 }
 
+/* Map a capture's interface index to the engine's interface id. */
+struct ifmap {
+	int *id;
+	int n;
+};
+
+static int
+ifmap_get(struct ifmap *m, struct engine *e, const struct capture *c, int iface)
+{
+	if (iface < 0)
+		return -1;
+	if (iface >= m->n) {
+		int k, nn = iface + 1;
+		int *id = realloc(m->id, sizeof(*id) * (size_t)nn);
+		if (!id)
+			return -1;      /* the packet just goes without a name */
+		for (k = m->n; k < nn; k++)
+			id[k] = -2;
+		m->id = id;
+		m->n = nn;
+	}
+	if (m->id[iface] == -2)
+		m->id[iface] = engine_iface(e, capture_iface_name(c, iface));
+	return m->id[iface];
+}
+
+int
+engine_read(struct engine *e, struct capture *c, unsigned long long *npackets)
+{
+	struct pkt batch[ENGINE_BATCH];
+	int ifaces[ENGINE_BATCH];
+	struct ifmap ifm = { 0 };
+	int r, nb;
+
+	*npackets = 0;
+	do {
+		for (nb = 0; nb < ENGINE_BATCH; nb++) {
+			if ((r = capture_next(c, &batch[nb])) != 1)
+				break;
+			ifaces[nb] = ifmap_get(&ifm, e, c, batch[nb].iface);
+		}
+		engine_packets(e, batch, ifaces, nb);
+		capture_release(c);
+		*npackets += (unsigned long long)nb;
+	} while (r == 1);
+	free(ifm.id);
+	return r < 0 ? -1 : 0;
+}
+
 void
 engine_finish(struct engine *e)
 {
