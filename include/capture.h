@@ -66,7 +66,12 @@ struct capture_ops {
 struct capture {
 	const struct capture_ops *ops;
 	char err[256];
+	int failed;            /* sticky: after damage, capture_next() says -1 */
 };
+
+/* For readers: record why the capture is damaged, make it yield nothing
+ * more, return -1. */
+int capture_fail(struct capture *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct filebuf;
 /* The readers take ownership of fb on success. */

@@ -7,7 +7,6 @@
  * stay valid until capture_release(), so the engine can work on batches.
  * libpcap remains the live-capture path; for files our reader is both
  * faster (no per-packet copy or read syscall) and batch-friendly. */
-#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,21 +45,6 @@ rd32(const struct capture_pcap *cp, const uint8_t *b)
 	return cp->swapped ? __builtin_bswap32(v) : v;
 }
 
-static int fail(struct capture_pcap *cp, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-fail(struct capture_pcap *cp, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cp->c.err, sizeof(cp->c.err), fmt, ap);
-	va_end(ap);
-	cp->done = 1;
-	return -1;
-}
-
 static int
 pcap_next_pkt(struct capture *c, struct pkt *p)
 {
@@ -78,23 +62,25 @@ pcap_next_pkt(struct capture *c, struct pkt *p)
 			return 0;
 		}
 		if (avail < 0)
-			return fail(cp, "read error at offset %llu: %s", (unsigned long long)cp->off,
-			            strerror(errno));
-		return fail(cp, "truncated record header at offset %llu (%lld of %u bytes)",
-		            (unsigned long long)cp->off, avail, cp->rec_hdr);
+			return capture_fail(&cp->c, "read error at offset %llu: %s",
+			                    (unsigned long long)cp->off, strerror(errno));
+		return capture_fail(&cp->c, "truncated record header at offset %llu "
+		                    "(%lld of %u bytes)", (unsigned long long)cp->off, avail,
+		                    cp->rec_hdr);
 	}
 	caplen = rd32(cp, h + 8);
 	len = rd32(cp, h + 12);
 	if (caplen > PCAP_MAX_CAPLEN)
-		return fail(cp, "record at offset %llu: captured length %u is more than any packet (%u)",
-		            (unsigned long long)cp->off, caplen, PCAP_MAX_CAPLEN);
+		return capture_fail(&cp->c, "record at offset %llu: captured length %u is more "
+		                    "than any packet (%u)", (unsigned long long)cp->off, caplen,
+		                    PCAP_MAX_CAPLEN);
 	data = filebuf_get(cp->fb, cp->off + cp->rec_hdr, caplen, &avail);
 	if (!data && caplen) {
 		if (avail < 0)
-			return fail(cp, "read error at offset %llu: %s", (unsigned long long)cp->off,
-			            strerror(errno));
-		return fail(cp, "truncated packet at offset %llu: %lld of %u bytes present",
-		            (unsigned long long)cp->off, avail, caplen);
+			return capture_fail(&cp->c, "read error at offset %llu: %s",
+			                    (unsigned long long)cp->off, strerror(errno));
+		return capture_fail(&cp->c, "truncated packet at offset %llu: %lld of %u bytes "
+		                    "present", (unsigned long long)cp->off, avail, caplen);
 	}
 	frac = rd32(cp, h + 4);
 	p->data = data;

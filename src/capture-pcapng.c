@@ -92,7 +92,6 @@ struct pcapng {
 	struct filebuf *fb;
 	uint64_t off;		/* next block */
 	int be;			/* current section is big-endian */
-	int failed;		/* sticky: after -1 nothing more */
 	int held;		/* packets handed out since the last release */
 	/*
 	 * Interfaces of every section read so far: names handed out by
@@ -123,22 +122,6 @@ struct block {
 };
 
 static int
-fail(struct pcapng *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Record the reason, make the capture yield nothing more, return -1. */
-static int
-fail(struct pcapng *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->c.err, sizeof(r->c.err), fmt, ap);
-	va_end(ap);
-	r->failed = 1;
-	return -1;
-}
-
-static int
 block_fail(struct pcapng *r, const struct block *b, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -152,7 +135,7 @@ block_fail(struct pcapng *r, const struct block *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return fail(r, "pcapng: block at offset %" PRIu64 ": %s", b->off, msg);
+	return capture_fail(&r->c, "pcapng: block at offset %" PRIu64 ": %s", b->off, msg);
 }
 
 /* Unchecked loads: callers have checked the length. */
@@ -249,9 +232,9 @@ static int
 short_read(struct pcapng *r, uint64_t off, size_t n, long long avail)
 {
 	if (avail < 0)
-		return fail(r, "pcapng: read error at offset %" PRIu64 ": %s",
+		return capture_fail(&r->c, "pcapng: read error at offset %" PRIu64 ": %s",
 		    off, strerror(errno));
-	return fail(r, "pcapng: truncated block at offset %" PRIu64
+	return capture_fail(&r->c, "pcapng: truncated block at offset %" PRIu64
 	    " (need %zu bytes, %lld left)", off, n, avail);
 }
 
@@ -378,7 +361,7 @@ set_name(struct pcapng *r, struct pcapng_if *ifp, const uint8_t *v,
 	if (n == 0)
 		return 0;
 	if ((ifp->name = malloc(n + 1)) == NULL)
-		return fail(r, "pcapng: out of memory");
+		return capture_fail(&r->c, "pcapng: out of memory");
 	memcpy(ifp->name, v, n);
 	ifp->name[n] = '\0';
 	return 0;
@@ -454,7 +437,7 @@ if_alloc(struct pcapng *r, const struct block *b)
 
 		if (ncap > SIZE_MAX / sizeof(*n) ||
 		    (n = realloc(r->ifs, ncap * sizeof(*n))) == NULL) {
-			fail(r, "pcapng: out of memory");
+			capture_fail(&r->c, "pcapng: out of memory");
 			return NULL;
 		}
 		r->ifs = n;
@@ -666,8 +649,6 @@ pcapng_next(struct capture *c, struct pkt *p)
 	struct block b;
 	int rv;
 
-	if (r->failed)
-		return -1;
 	for (;;) {
 		/*
 		 * While the caller holds no packet of ours, blocks we skip
@@ -772,7 +753,7 @@ first_shb(struct pcapng *r)
 	if (p == NULL && avail < 0)
 		return short_read(r, 0, 4, avail);
 	if (p == NULL || ld32(p, 0) != BT_SHB)
-		return fail(r, "pcapng: not a pcapng file (no Section Header "
+		return capture_fail(&r->c, "pcapng: not a pcapng file (no Section Header "
 		    "Block at offset 0)");
 	if ((rv = block_get(r, &b)) != 1 || do_shb(r, &b) == -1)
 		return -1;	/* rv 0 impossible: 4 bytes are there */

@@ -1,6 +1,7 @@
 /* capture.c — open a capture file by its magic number and hand it to the
  * reader for its format; link-type mapping shared by the readers. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,8 +65,22 @@ capture_open_file(const char *path, char *err, size_t errlen)
 }
 
 int
+capture_fail(struct capture *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	c->failed = 1;
+	return -1;
+}
+
+int
 capture_next(struct capture *c, struct pkt *p)
 {
+	if (c->failed)
+		return -1;
 	return c->ops->next(c, p);
 }
 
