@@ -1,6 +1,5 @@
-/* filebuf.h — byte access to a capture file for the readers: mmap for
- * regular files (no copy, no read syscalls), a growing buffer for pipes and
- * stdin ("-"). Pointers returned stay valid until filebuf_release() is
+/* filebuf.h — byte access to a capture file (or a pipe, or stdin as "-")
+ * for the readers. Pointers returned stay valid until filebuf_release() is
  * called; readers hand them out as packet data, so a caller may keep a batch
  * of packets and release them together. */
 #ifndef CNETMON_FILEBUF_H

@@ -33,13 +33,8 @@ proto_name(uint8_t p, char tmp[4])
 	}
 }
 
-static void
-add_key(struct strbuf *b, const char *k)
-{
-	strbuf_add(b, ",\"", 2);
-	strbuf_adds(b, k);
-	strbuf_add(b, "\":", 2);
-}
+/* ,"key": — the literal is pasted at compile time, so its length is too. */
+#define add_key(b, k) strbuf_add((b), ",\"" k "\":", sizeof(",\"" k "\":") - 1)
 
 static void
 add_endpoint(struct strbuf *b, const struct flow *f, int side, int is_dst)
@@ -66,10 +61,18 @@ record_json(struct strbuf *b, const struct record *r)
 	int s = flow_src_side(f), d = flow_dst_side(f);
 	char cid[COMMUNITY_ID_LEN], tmp[4];
 	const char *st;
+	size_t at;
 	int i;
 
+	/* One record is ~650 bytes: reserve once, the appends then only check. */
+	strbuf_reserve(b, 1024);
 	strbuf_adds(b, "{\"time\":");
+	at = b->len;
 	strbuf_add_time(b, f->last_ns);
+	/* "time" and "last_seen" are the same instant: format it once. */
+	char last[40];
+	size_t lastlen = b->len - at < sizeof(last) ? b->len - at : 0;
+	memcpy(last, b->p + at, lastlen);
 	strbuf_adds(b, r->type == RECORD_FLOW ? ",\"type\":\"flow\"" : ",\"type\":\"violation\"");
 	add_key(b, "node");
 	if (r->node)
@@ -94,7 +97,10 @@ record_json(struct strbuf *b, const struct record *r)
 	add_key(b, "first_seen");
 	strbuf_add_time(b, f->first_ns);
 	add_key(b, "last_seen");
-	strbuf_add_time(b, f->last_ns);
+	if (lastlen)
+		strbuf_add(b, last, lastlen);
+	else
+		strbuf_add_time(b, f->last_ns);
 	add_key(b, "packets");
 	strbuf_addu64(b, f->pkts[0] + f->pkts[1]);
 	add_key(b, "bytes");
