@@ -23,6 +23,7 @@ suite() {
 	rm -f "$log.out"
 }
 
+suite generate "$here/generate-check.sh"
 suite unit "$B/unit-tests" --jobs 2
 suite golden "$here/golden.sh" "$BIN"
 suite tshark /usr/bin/python3 "$here/tshark_check.py" "$BIN"
