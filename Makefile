@@ -10,7 +10,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libpcap libcrypto
+PKGS    := libpcap libcrypto jansson libnl-3.0 libnl-route-3.0 libmnl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -74,7 +74,7 @@ check: $(BIN) $(BUILD)/unit-tests
 
 demo: deps
 	$(MAKE) all
-	./cnetmon read --flows json:- pcaps/demo.pcapng
+	./cnetmon read -I pcaps/demo.inventory.json --flows json:- pcaps/demo.pcapng
 
 valgrind: $(BIN)
 	VALGRIND=1 tests/golden.sh $(BIN)

@@ -3,7 +3,8 @@
 # to build, test and benchmark. Installs only what is missing; uses sudo
 # when not run as root.
 set -eu
-PKGS="build-essential pkg-config libpcap-dev libssl-dev libcriterion-dev
+PKGS="build-essential pkg-config libpcap-dev libssl-dev libcriterion-dev libjansson-dev
+      libnl-3-dev libnl-route-3-dev libmnl-dev libcurl4-openssl-dev
       tshark python3 python3-scapy python3-msgpack tcpdump valgrind time"
 missing=""
 for p in $PKGS; do

@@ -3,5 +3,6 @@
 #define CNETMON_CMD_H
 
 int cmd_read(int argc, char **argv);
+int cmd_containers(int argc, char **argv);
 
 #endif

@@ -54,6 +54,7 @@ struct l34 {
 	uint32_t vni;              /* VXLAN VNI / Geneve VNI of the encapsulation */
 	uint32_t frag_id;          /* IPv4 id or IPv6 fragment identification */
 	uint32_t ip_len;           /* IP datagram length from the header (bytes) */
+	const uint8_t *smac, *dmac; /* link addresses of the frame carrying this layer, or NULL */
 };
 
 struct decoded {

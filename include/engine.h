@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attrib.h"
 #include "capture.h"
 #include "decode.h"
 #include "flow.h"
+#include "inventory.h"
 #include "output.h"
 
 struct engine_stats {
@@ -23,6 +25,10 @@ struct engine;
 
 struct engine *engine_new(const struct flow_config *fc, const char *node);
 void engine_free(struct engine *e);
+/* Attribute flows to the containers of inv (borrowed: it must outlive the
+ * engine's flows). Its node name is used unless one was given. -1 on
+ * allocation failure. */
+int engine_set_inventory(struct engine *e, const struct inventory *inv);
 /* Flow records go to every sink added here (none: records are not built). */
 int engine_add_flow_output(struct engine *e, struct output *o);
 /* Intern an interface name; returns its id for engine_packet (-1 if NULL). */

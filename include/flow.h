@@ -13,6 +13,8 @@
 
 #include "decode.h"
 
+struct inv_container;
+
 /* The key is canonical: side 0 is the lower (address, port) endpoint, so both
  * directions find the same slot. VLAN ids, tunnel depth/type and VNI are part
  * of it: the same 5-tuple on two VLANs or in two overlays is two flows. */
@@ -78,6 +80,10 @@ struct flow {
 	int16_t iface;                 /* capture interface of the first packet */
 	uint64_t first_ns, last_ns;    /* of this part */
 	uint64_t pkts[2], bytes[2];    /* sent by each key side, this part */
+	uint8_t mac[2][6];             /* link address of each key side, first packet */
+	uint8_t has_mac;               /* bit per key side */
+	/* Set by the flow-creation hook (attribution), read by record encoders. */
+	const struct inv_container *ctr[2];
 };
 
 #define FLOW_NIL UINT32_MAX
@@ -107,6 +113,9 @@ struct flow_stats {
 };
 
 typedef void (*flow_emit_fn)(const struct flow *f, enum flow_end why, void *data);
+/* Called once when a flow is created (and again for each later flow on the
+ * same key), before its first packet is counted. */
+typedef void (*flow_new_fn)(struct flow *f, void *data);
 
 void flow_config_default(struct flow_config *c);
 /* "tcp=300", "udp=60", "active=1800"...: -1 and errno EINVAL on a bad spec. */
@@ -116,6 +125,7 @@ const char *flow_tclass_name(enum flow_tclass t);
 struct flow_table;
 
 struct flow_table *flow_table_new(const struct flow_config *c, flow_emit_fn emit, void *data);
+void flow_table_on_new(struct flow_table *ft, flow_new_fn fn, void *data);
 /* Account one IP layer of a packet: ts in ns, wirelen = frame length on the wire. */
 void flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts_ns,
                        uint32_t wirelen, int iface);

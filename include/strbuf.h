@@ -54,6 +54,9 @@ void strbuf_addi64(struct strbuf *b, int64_t v);
 /* A JSON string literal, quotes included; bytes that are not valid UTF-8
  * are written as \u00XX of the byte so the output always parses. */
 void strbuf_add_json_string(struct strbuf *b, const char *s, size_t n);
+/* A malloc'd copy of s with each byte that is not valid UTF-8 replaced by
+ * U+FFFD; NULL on allocation failure. */
+char *utf8_sanitize(const char *s);
 /* RFC 3339 UTC with microseconds: 2026-11-26T21:17:00.123456Z */
 void strbuf_add_time(struct strbuf *b, uint64_t ns);
 /* Dotted quad or RFC 5952 IPv6 text. */

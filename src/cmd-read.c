@@ -23,6 +23,7 @@ struct read_opts {
 	const char *alert_sinks[MAX_SINKS];
 	int nalert_sinks;
 	const char *node;
+	const char *inventory;
 	int quiet;
 };
 
@@ -30,8 +31,9 @@ static void
 read_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: cnetmon read [--flows SINK]... [-o SINK]... [--max-flows N]\n"
+	    "usage: cnetmon read [-I INVENTORY] [--flows SINK]... [-o SINK]... [--max-flows N]\n"
 	    "                    [--timeout CLASS=SECONDS]... [--node NAME] [-q] FILE...\n"
+	    "  -I INVENTORY       name containers from this inventory (cnetmon containers --json)\n"
 	    "  --flows SINK       where finished flow records go (json:-, json:PATH)\n"
 	    "  -o SINK            where alerts go (default json:-)\n"
 	    "  --max-flows N      flows kept at once; the oldest idle is finished beyond (default 524288)\n"
@@ -65,6 +67,7 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "node", required_argument, NULL, OPT_NODE },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "inventory", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,8 +75,11 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 
 	flow_config_default(&o->flow);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "I:o:qh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'I':
+			o->inventory = optarg;
+			break;
 		case OPT_FLOWS:
 			if (o->nflow_sinks == MAX_SINKS) {
 				log_warnx("too many --flows sinks (at most %d)", MAX_SINKS);
@@ -229,6 +235,7 @@ cmd_read(int argc, char **argv)
 {
 	struct read_opts o = { 0 };
 	struct output *outs[2 * MAX_SINKS];
+	struct inventory *inv = NULL;
 	struct engine *e;
 	char err[512];
 	int i, nouts = 0, nbad = 0, status = 0;
@@ -239,6 +246,18 @@ cmd_read(int argc, char **argv)
 	if (!e) {
 		log_warn("cannot set up the flow table (%u flows)", o.flow.max_flows);
 		return 2;
+	}
+	if (o.inventory) {
+		if (!(inv = inventory_load_json(o.inventory, err, sizeof(err)))) {
+			log_warnx("%s", err);
+			status = 2;
+			goto done;
+		}
+		if (engine_set_inventory(e, inv) < 0) {
+			log_warn("inventory %s", o.inventory);
+			status = 2;
+			goto done;
+		}
 	}
 	for (i = 0; i < o.nflow_sinks; i++) {
 		struct output *out = output_open(o.flow_sinks[i], err, sizeof(err));
@@ -274,5 +293,6 @@ done:
 	for (i = 0; i < nouts; i++)
 		output_close(outs[i]);
 	engine_free(e);
+	inventory_free(inv);
 	return status;
 }

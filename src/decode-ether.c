@@ -35,6 +35,8 @@ decode_ether(struct dctx *c, const uint8_t *b, uint32_t len)
 
 	if (len < ETHER_HDR_LEN)
 		return DEC_LINK_TRUNCATED;
+	c->dmac = b;
+	c->smac = b + 6;
 	type = rd16(b + 12);
 	if (type < 0x0600)
 		return DEC_NOT_IP;      /* 802.3 length field: LLC/SNAP, STP... */

@@ -41,6 +41,7 @@ struct dctx {
 	uint8_t depth;
 	uint8_t tunnel;
 	uint32_t vni;
+	const uint8_t *smac, *dmac;   /* of the innermost link header so far */
 };
 
 static inline uint16_t rd16(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }

@@ -17,6 +17,9 @@ decode_sll(struct dctx *c, const uint8_t *b, uint32_t len)
 		return DEC_LINK_TRUNCATED;
 	if (rd16(b + 2) == ARPHRD_NETLINK_N)
 		return DEC_NOT_IP;
+	/* The cooked header keeps the sender's link address only. */
+	if (rd16(b + 4) == 6)
+		c->smac = b + 6;
 	return decode_ethertype(c, rd16(b + 14), b + SLL_HDR_LEN, len - SLL_HDR_LEN);
 }
 
@@ -27,5 +30,7 @@ decode_sll2(struct dctx *c, const uint8_t *b, uint32_t len)
 		return DEC_LINK_TRUNCATED;
 	if (rd16(b + 8) == ARPHRD_NETLINK_N)
 		return DEC_NOT_IP;
+	if (b[11] == 6)
+		c->smac = b + 12;
 	return decode_ethertype(c, rd16(b), b + SLL2_HDR_LEN, len - SLL2_HDR_LEN);
 }

@@ -17,7 +17,8 @@ descend(struct dctx *c, int tunnel, uint32_t vni)
 	c->depth++;
 	c->tunnel = (uint8_t)tunnel;
 	c->vni = vni;
-	c->nvlan = 0;   /* inner VLAN tags are the inner frame's own */
+	c->nvlan = 0;   /* inner VLAN tags and MACs are the inner frame's own */
+	c->smac = c->dmac = NULL;
 	return DEC_OK;
 }
 

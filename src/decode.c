@@ -46,6 +46,8 @@ decode_new_layer(struct dctx *c, int family)
 	l->tunnel = c->tunnel;
 	l->vni = c->vni;
 	l->nvlan = c->nvlan;
+	l->smac = c->smac;
+	l->dmac = c->dmac;
 	memcpy(l->vlan, c->vlan, sizeof(l->vlan));
 	return l;
 }

@@ -14,6 +14,7 @@
 struct engine {
 	struct flow_table *ft;
 	const char *node;
+	struct attrib *attrib;
 	struct output *flow_out[ENGINE_MAX_OUTPUTS];
 	int nflow_out;
 	char **ifnames;
@@ -55,6 +56,36 @@ engine_new(const struct flow_config *fc, const char *node)
 	return e;
 }
 
+/* Name each side of a new flow: by the link address the capture saw (a
+ * veth's MAC belongs to one container), else by IP address. Once per flow. */
+static void
+attribute_flow(struct flow *f, void *data)
+{
+	const struct attrib *a = data;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		const struct inv_container *c = NULL;
+		if (f->has_mac & (1u << side))
+			c = attrib_by_mac(a, f->mac[side]);
+		if (!c)
+			c = attrib_by_ip(a, f->key.family, f->key.addr[side]);
+		f->ctr[side] = c;
+	}
+}
+
+int
+engine_set_inventory(struct engine *e, const struct inventory *inv)
+{
+	attrib_free(e->attrib);
+	if (!(e->attrib = attrib_build(inv)))
+		return -1;
+	if (!e->node && inv->node)
+		e->node = inv->node;
+	flow_table_on_new(e->ft, attribute_flow, e->attrib);
+	return 0;
+}
+
 void
 engine_free(struct engine *e)
 {
@@ -63,6 +94,7 @@ engine_free(struct engine *e)
 	if (!e)
 		return;
 	flow_table_free(e->ft);
+	attrib_free(e->attrib);
 	for (i = 0; i < e->nifnames; i++)
 		free(e->ifnames[i]);
 	free(e->ifnames);
@@ -157,13 +189,13 @@ engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
 }
 
 /* Map a capture's interface index to the engine's interface id. */
-struct ifmap {
+struct iface_map {
 	int *id;
 	int n;
 };
 
 static int
-ifmap_get(struct ifmap *m, struct engine *e, const struct capture *c, int iface)
+iface_map_get(struct iface_map *m, struct engine *e, const struct capture *c, int iface)
 {
 	if (iface < 0)
 		return -1;
@@ -187,7 +219,7 @@ engine_read(struct engine *e, struct capture *c, unsigned long long *npackets)
 {
 	struct pkt batch[ENGINE_BATCH];
 	int ifaces[ENGINE_BATCH];
-	struct ifmap ifm = { 0 };
+	struct iface_map ifm = { 0 };
 	int r, nb;
 
 	*npackets = 0;
@@ -195,7 +227,7 @@ engine_read(struct engine *e, struct capture *c, unsigned long long *npackets)
 		for (nb = 0; nb < ENGINE_BATCH; nb++) {
 			if ((r = capture_next(c, &batch[nb])) != 1)
 				break;
-			ifaces[nb] = ifmap_get(&ifm, e, c, batch[nb].iface);
+			ifaces[nb] = iface_map_get(&ifm, e, c, batch[nb].iface);
 		}
 		engine_packets(e, batch, ifaces, nb);
 		capture_release(c);

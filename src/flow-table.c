@@ -33,6 +33,8 @@ struct flow_table {
 	struct flow_config cfg;
 	flow_emit_fn emit;
 	void *emit_data;
+	flow_new_fn on_new;
+	void *on_new_data;
 	uint8_t key[16];
 
 	struct flow *pool;
@@ -312,6 +314,13 @@ flow_table_new(const struct flow_config *c, flow_emit_fn emit, void *data)
 }
 
 void
+flow_table_on_new(struct flow_table *ft, flow_new_fn fn, void *data)
+{
+	ft->on_new = fn;
+	ft->on_new_data = data;
+}
+
+void
 flow_table_free(struct flow_table *ft)
 {
 	if (!ft)
@@ -455,8 +464,18 @@ flow_create(struct flow_table *ft, const struct flow_key *k, uint32_t h, uint32_
 		f->icmp_type = (uint8_t)l->sport;
 		f->icmp_code = (uint8_t)l->dport;
 	}
+	if (l->smac) {
+		memcpy(f->mac[sender], l->smac, 6);
+		f->has_mac |= (uint8_t)(1u << sender);
+	}
+	if (l->dmac) {
+		memcpy(f->mac[!sender], l->dmac, 6);
+		f->has_mac |= (uint8_t)(1u << !sender);
+	}
 	flow_tcp_open(f, l, sender);
 	f->tclass = tclass_of(f);
+	if (ft->on_new)
+		ft->on_new(f, ft->on_new_data);
 	ft->slots[slot].idx1 = idx + 1;
 	ft->slots[slot].hash = h;
 	lru_append(ft, f, idx);

@@ -15,6 +15,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "read", cmd_read, "analyse capture files (pcap, pcapng) into flow records" },
+	{ "containers", cmd_containers, "list the containers on this host (--json: inventory)" },
 };
 
 static void

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "community-id.h"
+#include "inventory.h"
 #include "output.h"
 
 static const char *
@@ -37,6 +38,48 @@ proto_name(uint8_t p, char tmp[4])
 #define add_key(b, k) strbuf_add((b), ",\"" k "\":", sizeof(",\"" k "\":") - 1)
 
 static void
+add_str_or_null(struct strbuf *b, const char *s)
+{
+	if (s)
+		strbuf_add_json_string(b, s, strlen(s));
+	else
+		strbuf_adds(b, "null");
+}
+
+/* The container object of DESIGN.md: who it is, as the runtime says. */
+static void
+add_container(struct strbuf *b, const struct inv_container *c)
+{
+	size_t i;
+
+	if (!c) {
+		strbuf_adds(b, "null");
+		return;
+	}
+	strbuf_adds(b, "{\"id\":");
+	add_str_or_null(b, c->id && *c->id ? c->id : NULL);
+	add_key(b, "name");
+	add_str_or_null(b, c->name);
+	add_key(b, "image");
+	add_str_or_null(b, c->image);
+	add_key(b, "labels");
+	strbuf_addc(b, '{');
+	for (i = 0; i < c->nlabels; i++) {
+		if (i)
+			strbuf_addc(b, ',');
+		strbuf_add_json_string(b, c->labels[i].key, strlen(c->labels[i].key));
+		strbuf_addc(b, ':');
+		strbuf_add_json_string(b, c->labels[i].value, strlen(c->labels[i].value));
+	}
+	strbuf_addc(b, '}');
+	add_key(b, "namespace");
+	add_str_or_null(b, c->namespace);
+	add_key(b, "pod");
+	add_str_or_null(b, c->pod);
+	strbuf_adds(b, ",\"profile\":null}");
+}
+
+static void
 add_endpoint(struct strbuf *b, const struct flow *f, int side, int is_dst)
 {
 	int ports = !f->key.noports && f->key.proto != 1 && f->key.proto != 58;
@@ -48,7 +91,8 @@ add_endpoint(struct strbuf *b, const struct flow *f, int side, int is_dst)
 		strbuf_addu64(b, f->key.port[side]);
 	else
 		strbuf_adds(b, "null");
-	strbuf_adds(b, ",\"container\":null");
+	add_key(b, "container");
+	add_container(b, f->ctr[side]);
 	if (is_dst)
 		strbuf_adds(b, ",\"dns\":null");
 	strbuf_addc(b, '}');
@@ -75,10 +119,7 @@ record_json(struct strbuf *b, const struct record *r)
 	memcpy(last, b->p + at, lastlen);
 	strbuf_adds(b, r->type == RECORD_FLOW ? ",\"type\":\"flow\"" : ",\"type\":\"violation\"");
 	add_key(b, "node");
-	if (r->node)
-		strbuf_add_json_string(b, r->node, strlen(r->node));
-	else
-		strbuf_adds(b, "null");
+	add_str_or_null(b, r->node);
 	community_id_flow(f, cid);
 	add_key(b, "community_id");
 	strbuf_addc(b, '"');
@@ -92,7 +133,16 @@ record_json(struct strbuf *b, const struct record *r)
 	add_endpoint(b, f, s, 0);
 	add_key(b, "dst");
 	add_endpoint(b, f, d, 1);
-	strbuf_adds(b, ",\"direction\":null,\"profile\":null,\"rule\":null"
+	/* Seen from the container that owns the flow: leaving the initiator,
+	 * or, when only the responder is a container, arriving at it. */
+	add_key(b, "direction");
+	if (f->ctr[s])
+		strbuf_adds(b, "\"egress\"");
+	else if (f->ctr[d])
+		strbuf_adds(b, "\"ingress\"");
+	else
+		strbuf_adds(b, "null");
+	strbuf_adds(b, ",\"profile\":null,\"rule\":null"
 	               ",\"verdict\":\"unprofiled\",\"reason\":null");
 	add_key(b, "first_seen");
 	strbuf_add_time(b, f->first_ns);
@@ -125,10 +175,7 @@ record_json(struct strbuf *b, const struct record *r)
 	add_key(b, "part");
 	strbuf_addu64(b, f->part);
 	add_key(b, "interface");
-	if (r->interface)
-		strbuf_add_json_string(b, r->interface, strlen(r->interface));
-	else
-		strbuf_adds(b, "null");
+	add_str_or_null(b, r->interface);
 	strbuf_adds(b, ",\"vlan\":[");
 	for (i = 0; i < f->key.nvlan && i < 2; i++) {
 		if (i)

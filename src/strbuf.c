@@ -108,6 +108,31 @@ utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+char *
+utf8_sanitize(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i = 0, k;
+	struct strbuf b;
+
+	strbuf_init(&b, n + 1);
+	while (i < n) {
+		if ((k = utf8_seq(s + i, n - i)) > 0) {
+			strbuf_add(&b, s + i, k);
+			i += k;
+		} else {
+			strbuf_add(&b, "\xef\xbf\xbd", 3);   /* U+FFFD */
+			i++;
+		}
+	}
+	strbuf_addc(&b, '\0');
+	if (b.oom) {
+		strbuf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
 void
 strbuf_add_json_string(struct strbuf *b, const char *str, size_t n)
 {

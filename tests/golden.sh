@@ -57,8 +57,9 @@ while IFS= read -r line || [ -n "$line" ]; do
 	for f; do files+=("$PCAPS/$f"); done
 	want "$name" "${SELECT[@]+"${SELECT[@]}"}" || continue
 	[ "$opts" = - ] && opts=
+	# From pcaps/, so that files named in options (-I ...) resolve there.
 	# shellcheck disable=SC2086  # options are split on purpose
-	"${RUN[@]+"${RUN[@]}"}" "$BIN" read --flows json:- $opts "${files[@]}" \
+	(cd "$PCAPS" && "${RUN[@]+"${RUN[@]}"}" "$BIN" read --flows json:- $opts "${files[@]}") \
 		</dev/null >"$OUT/$name.out" 2>"$OUT/$name.err"
 	rc=$?
 	why=

@@ -97,8 +97,11 @@ def tshark_packets(path, innermost=False, decode_as=()):
 
 
 def run_cnetmon(binary, opts, files):
-    cmd = [binary, "read", "--flows", "json:-"] + opts + [os.path.join(PCAPS, f) for f in files]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    cmd = [os.path.abspath(binary), "read", "--flows", "json:-"] + opts + \
+        [os.path.join(PCAPS, f) for f in files]
+    # From pcaps/, as golden.sh runs them: options may name files there (-I).
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                       cwd=PCAPS)
     if p.returncode != 0:
         raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()[:500]))
     return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]

@@ -1,0 +1,219 @@
+/* inventory.c — the inventory's data model: allocation, appends, parsing of
+ * addresses and MACs. Counts are capped so that a hostile inventory file or
+ * runtime state cannot make us allocate without bound. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory.h"
+
+#define INV_MAX_CONTAINERS (1u << 20)
+#define INV_MAX_LABELS     1024
+#define INV_MAX_IFACES     256
+#define INV_MAX_ADDRS      256
+#define INV_MAX_HOST_ADDRS 4096
+
+struct inventory *
+inventory_new(void)
+{
+	return calloc(1, sizeof(struct inventory));
+}
+
+struct inv_container *
+inv_container_new(void)
+{
+	return calloc(1, sizeof(struct inv_container));
+}
+
+void
+inv_container_free(struct inv_container *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->runtime);
+	free(c->namespace);
+	free(c->pod);
+	free(c->pod_uid);
+	free(c->cgroup);
+	for (i = 0; i < c->nlabels; i++) {
+		free(c->labels[i].key);
+		free(c->labels[i].value);
+	}
+	free(c->labels);
+	for (i = 0; i < c->nifaces; i++)
+		free(c->ifaces[i].addrs);
+	free(c->ifaces);
+	free(c);
+}
+
+void
+inventory_free(struct inventory *inv)
+{
+	size_t i;
+
+	if (!inv)
+		return;
+	for (i = 0; i < inv->n; i++)
+		inv_container_free(inv->c[i]);
+	free(inv->c);
+	free(inv->host_addrs);
+	free(inv->node);
+	free(inv);
+}
+
+/* Grow *arr (of elements of size sz, count *n) by one zeroed element. */
+static void *
+push(void *arrp, size_t *n, size_t sz, size_t max)
+{
+	void **arr = arrp;
+	char *na;
+
+	if (*n >= max)
+		return NULL;
+	na = realloc(*arr, (*n + 1) * sz);
+	if (!na)
+		return NULL;
+	*arr = na;
+	memset(na + *n * sz, 0, sz);
+	return na + (*n)++ * sz;
+}
+
+int
+inventory_add(struct inventory *inv, struct inv_container *c)
+{
+	struct inv_container **slot = push(&inv->c, &inv->n, sizeof(*slot), INV_MAX_CONTAINERS);
+
+	if (!slot) {
+		inv_container_free(c);
+		return -1;
+	}
+	*slot = c;
+	return 0;
+}
+
+int
+inv_set(char **field, const char *value)
+{
+	char *v = NULL;
+
+	if (value && !(v = strdup(value)))
+		return -1;
+	free(*field);
+	*field = v;
+	return 0;
+}
+
+int
+inv_container_add_label(struct inv_container *c, const char *key, const char *value)
+{
+	struct inv_label *l;
+	char *k = strdup(key), *v = strdup(value ? value : "");
+
+	if (!k || !v || !(l = push(&c->labels, &c->nlabels, sizeof(*l), INV_MAX_LABELS))) {
+		free(k);
+		free(v);
+		return -1;
+	}
+	l->key = k;
+	l->value = v;
+	return 0;
+}
+
+const char *
+inv_container_label(const struct inv_container *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlabels; i++)
+		if (!strcmp(c->labels[i].key, key))
+			return c->labels[i].value;
+	return NULL;
+}
+
+struct inv_iface *
+inv_container_add_iface(struct inv_container *c, const char *name)
+{
+	struct inv_iface *i = push(&c->ifaces, &c->nifaces, sizeof(*i), INV_MAX_IFACES);
+
+	if (i && name)
+		snprintf(i->name, sizeof(i->name), "%s", name);
+	return i;
+}
+
+int
+inv_iface_add_addr(struct inv_iface *i, const struct inv_addr *a)
+{
+	struct inv_addr *na = push(&i->addrs, &i->naddrs, sizeof(*na), INV_MAX_ADDRS);
+
+	if (!na)
+		return -1;
+	*na = *a;
+	return 0;
+}
+
+int
+inventory_add_host_addr(struct inventory *inv, const struct inv_addr *a)
+{
+	struct inv_addr *na = push(&inv->host_addrs, &inv->nhost_addrs, sizeof(*na),
+	                           INV_MAX_HOST_ADDRS);
+
+	if (!na)
+		return -1;
+	*na = *a;
+	return 0;
+}
+
+int
+inv_addr_parse(const char *s, struct inv_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 5], *slash, *end;
+	long plen = -1;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	memset(a, 0, sizeof(*a));
+	if ((slash = strchr(buf, '/'))) {
+		*slash = '\0';
+		plen = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || plen < 0)
+			return -1;
+	}
+	if (inet_pton(AF_INET, buf, a->addr) == 1) {
+		a->family = 4;
+		if (plen > 32)
+			return -1;
+	} else if (inet_pton(AF_INET6, buf, a->addr) == 1) {
+		a->family = 6;
+		if (plen > 128)
+			return -1;
+	} else {
+		return -1;
+	}
+	a->prefixlen = plen < 0 ? 0 : (uint8_t)plen;
+	return 0;
+}
+
+int
+inv_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+	                              &v[4], &v[5], &tail) != 6)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
