@@ -73,6 +73,17 @@ struct capture {
  * more, return -1. */
 int capture_fail(struct capture *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Live capture on an interface (capture-live.c): non-blocking, so
+ * capture_next() returns 0 when nothing is ready; poll capture_live_fd().
+ * buffer_bytes sizes the kernel ring; bpf may be NULL. */
+struct capture *capture_live_open(const char *ifname, int buffer_bytes, const char *bpf,
+                                  char *err, size_t errlen);
+int capture_live_fd(const struct capture *c);
+int capture_live_ifindex(const struct capture *c);
+/* Packets handed out, and dropped by the kernel (ring full) so far. */
+int capture_live_stats(const struct capture *c, unsigned long long *received,
+                       unsigned long long *dropped);
+
 struct filebuf;
 /* The readers take ownership of fb on success. */
 struct capture *capture_pcap_open_fb(struct filebuf *fb, char *err, size_t errlen);

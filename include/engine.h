@@ -25,10 +25,21 @@ struct engine;
 
 struct engine *engine_new(const struct flow_config *fc, const char *node);
 void engine_free(struct engine *e);
-/* Attribute flows to the containers of inv (borrowed: it must outlive the
- * engine's flows). Its node name is used unless one was given. -1 on
- * allocation failure. */
+/* Attribute flows to the containers of inv (borrowed). Flows take a
+ * reference (inv_container.refs) on the containers they name and drop it
+ * when they end, so a live scanner knows what it may free. Calling it again
+ * (after a rescan) affects flows created from then on. Its node name is
+ * used unless one was given. -1 on allocation failure. */
 int engine_set_inventory(struct engine *e, const struct inventory *inv);
+/* Live capture: attribute host-network containers' flows per socket
+ * (sock_diag), and name an interface's host ifindex so a flow captured on a
+ * container's veth is tied to that container first. */
+void engine_set_live(struct engine *e, int live);
+/* The attribution index in force (NULL without an inventory). */
+const struct attrib *engine_attrib(const struct engine *e);
+void engine_iface_ifindex(struct engine *e, int iface, int ifindex);
+/* Expire idle flows by the wall clock (live: no packets may come). */
+void engine_tick(struct engine *e, uint64_t now_ns);
 /* Flow records go to every sink added here (none: records are not built). */
 int engine_add_flow_output(struct engine *e, struct output *o);
 /* Intern an interface name; returns its id for engine_packet (-1 if NULL). */

@@ -54,6 +54,7 @@ struct inv_container {
 	struct inv_iface *ifaces;
 	size_t nifaces;
 	uint64_t gone_ns;    /* 0 while running; when it was seen gone (kept for a grace period) */
+	int refs;            /* flows naming it: the live scanner frees it only at 0 */
 };
 
 struct inventory {

@@ -33,7 +33,12 @@ void scan_config_default(struct scan_config *c);
 struct scanner;
 struct scanner *scanner_new(const struct scan_config *c);
 void scanner_free(struct scanner *s);
-/* Scan now. Returns the current inventory (owned by the scanner, valid
+/* The same container (same namespace, id, host-network flag) keeps the
+ * same struct inv_container across scans, refreshed in place, so flows may
+ * point at it; one past its grace period is freed only when its refs (the
+ * flows naming it) are 0.
+ *
+ * Scan now. Returns the current inventory (owned by the scanner, valid
  * until the next scan or free), NULL with err on a fatal error (e.g. /proc
  * unreadable). Problems with single containers are warnings, not errors.
  * full: read every namespace's interfaces again; otherwise only new
@@ -41,5 +46,25 @@ void scanner_free(struct scanner *s);
 const struct inventory *scanner_scan(struct scanner *s, uint64_t now_ns, int full, char *err,
                                      size_t errlen);
 const struct scan_stats *scanner_stats(const struct scanner *s);
+
+/* When to rescan, for an event loop: at once (full) on a link/address
+ * notification; then, since runtimes create the network before the
+ * container's process, cheaply (new namespaces only) every follow step for
+ * a while; and fully every so often for what makes no notification
+ * (host-network containers) and to age gone containers out. */
+struct rescan_clock {
+	uint64_t next_full_ms, follow_until_ms;
+};
+#define RESCAN_FULL_EVERY_MS  30000
+#define RESCAN_FOLLOW_MS      2000
+#define RESCAN_FOLLOW_STEP_MS 50
+
+void rescan_clock_init(struct rescan_clock *rc, uint64_t now_ms);
+/* A notification arrived. */
+void rescan_clock_event(struct rescan_clock *rc, uint64_t now_ms);
+/* How long poll may sleep, in ms. */
+int rescan_clock_timeout(const struct rescan_clock *rc, uint64_t now_ms);
+/* 0: nothing due; 1: a cheap rescan; 2: a full one (which it then books). */
+int rescan_clock_due(struct rescan_clock *rc, uint64_t now_ms, int event);
 
 #endif

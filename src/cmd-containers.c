@@ -3,11 +3,8 @@
  *
  * --watch is event-driven: rtnetlink link and address notifications (a
  * container's veth appearing or going, its address being set) trigger a
- * full rescan at once. Runtimes create the network before the container's
- * process, so for FOLLOW_MS after an event the new namespaces are looked at
- * every FOLLOW_STEP_MS (cheap: known namespaces are not read again). A slow
- * periodic full rescan catches what makes no link event (host-network
- * containers) and ages out gone containers. */
+ * rescan at once, with the follow-ups and periodic full rescans of
+ * struct rescan_clock (scan.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -23,9 +20,6 @@
 #include "scan.h"
 
 #define NS_PER_SEC 1000000000ULL
-#define FULL_EVERY_MS   30000
-#define FOLLOW_MS       2000
-#define FOLLOW_STEP_MS  50
 
 static volatile sig_atomic_t stop;
 
@@ -130,8 +124,8 @@ watch(struct scanner *sc, int json)
 	const struct inventory *inv;
 	struct key *prev;
 	struct nl_watch *w;
+	struct rescan_clock rc;
 	size_t nprev, i;
-	uint64_t next_full, follow_until;
 	char err[256];
 
 	if (!(w = nl_watch_open(err, sizeof(err)))) {
@@ -149,35 +143,25 @@ watch(struct scanner *sc, int json)
 			nl_watch_add_netns(w, inv->c[i]->pid);
 	}
 	prev = keys_of(inv, &nprev);
-	next_full = mono_ms() + FULL_EVERY_MS;
-	follow_until = 0;
+	rescan_clock_init(&rc, mono_ms());
 	while (!stop) {
 		struct pollfd pfd = { .fd = nl_watch_fd(w), .events = POLLIN };
-		uint64_t t = mono_ms(), wake = next_full;
-		int timeout, r, full = 0;
+		int r, event = 0, due;
 
-		if (follow_until > t && t + FOLLOW_STEP_MS < wake)
-			wake = t + FOLLOW_STEP_MS;
-		timeout = wake > t ? (int)(wake - t) : 0;
-		r = poll(&pfd, 1, timeout);
+		r = poll(&pfd, 1, rescan_clock_timeout(&rc, mono_ms()));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			break;
 		}
-		t = mono_ms();
 		if (r > 0 && nl_watch_drain(w) != 0) {
-			full = 1;
-			follow_until = t + FOLLOW_MS;
-		} else if (t >= next_full) {
-			full = 1;
-		} else if (follow_until <= t) {
-			continue;
+			event = 1;
+			rescan_clock_event(&rc, mono_ms());
 		}
-		if (full && t >= next_full)
-			next_full = t + FULL_EVERY_MS;
-		if (!(inv = scanner_scan(sc, now_ns(), full, err, sizeof(err)))) {
+		if (!(due = rescan_clock_due(&rc, mono_ms(), event)))
+			continue;
+		if (!(inv = scanner_scan(sc, now_ns(), due == 2, err, sizeof(err)))) {
 			log_warnx("%s", err);
 			continue;
 		}

@@ -4,17 +4,26 @@
  * only if a sink wants them. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cgroup.h"
 #include "engine.h"
 #include "log.h"
+#include "netlink.h"
 
 #define ENGINE_MAX_OUTPUTS 16
 #define ENGINE_MAX_IFACES  4096
 
 struct engine {
 	struct flow_table *ft;
-	const char *node;
+	char *node;                  /* owned: inventories come and go under it */
 	struct attrib *attrib;
+	const struct inventory *inv;
+	int live;
+	int *ifindex;                /* host ifindex of interned interfaces [0, nifindex) */
+	int nifindex;
+	struct sock_table *socks;    /* live: host sockets, refreshed on a miss */
+	uint64_t socks_ns;
 	struct output *flow_out[ENGINE_MAX_OUTPUTS];
 	int nflow_out;
 	char **ifnames;
@@ -26,6 +35,7 @@ static void
 emit_flow(const struct flow *f, enum flow_end why, void *data)
 {
 	struct engine *e = data;
+	int side;
 	struct record r = {
 		.type = RECORD_FLOW,
 		.flow = f,
@@ -38,6 +48,12 @@ emit_flow(const struct flow *f, enum flow_end why, void *data)
 	for (i = 0; i < e->nflow_out; i++)
 		if (output_write(e->flow_out[i], &r) < 0)
 			e->st.output_failures++;
+	/* The flow ends (an active-timeout part goes on): let go of its
+	 * containers. */
+	if (why != FLOW_END_ACTIVE)
+		for (side = 0; side < 2; side++)
+			if (f->ctr[side])
+				((struct inv_container *)f->ctr[side])->refs--;
 }
 
 struct engine *
@@ -47,29 +63,126 @@ engine_new(const struct flow_config *fc, const char *node)
 
 	if (!e)
 		return NULL;
-	e->node = node;
+	if (node && !(e->node = strdup(node))) {
+		free(e);
+		return NULL;
+	}
 	e->ft = flow_table_new(fc, emit_flow, e);
 	if (!e->ft) {
+		free(e->node);
 		free(e);
 		return NULL;
 	}
 	return e;
 }
 
-/* Name each side of a new flow: by the link address the capture saw (a
- * veth's MAC belongs to one container), else by IP address. Once per flow. */
+static int
+has_addr(const struct inv_container *c, int family, const uint8_t *addr)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nifaces; i++)
+		for (k = 0; k < c->ifaces[i].naddrs; k++)
+			if (c->ifaces[i].addrs[k].family == family &&
+			    !memcmp(c->ifaces[i].addrs[k].addr, addr, family == 6 ? 16 : 4))
+				return 1;
+	return 0;
+}
+
+static int
+has_mac(const struct inv_container *c, const uint8_t mac[6])
+{
+	size_t i;
+
+	for (i = 0; i < c->nifaces; i++)
+		if (c->ifaces[i].has_mac && !memcmp(c->ifaces[i].mac, mac, 6))
+			return 1;
+	return 0;
+}
+
+/* A host-network container owns a host address's port through a socket:
+ * the socket's process, its cgroup, the container with that id. */
+static const struct inv_container *
+by_socket(struct engine *e, const struct flow *f, int side)
+{
+	struct cgroup_info ci;
+	char path[512], err[256];
+	int pid, tries;
+	size_t i;
+
+	for (tries = 0; tries < 2; tries++) {
+		uint64_t now = e->socks_ns;
+		if (!e->socks || tries) {
+			/* Refresh on a miss, at most every 100 ms: a dump costs a
+			 * netlink round trip and a walk of every process's fds. */
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+			if (e->socks && now - e->socks_ns < 100000000ULL)
+				return NULL;
+			sock_table_free(e->socks);
+			if (!(e->socks = sock_table_dump(err, sizeof(err)))) {
+				log_warnx("socket table: %s", err);
+				return NULL;
+			}
+			e->socks_ns = now;
+		}
+		pid = sock_table_owner(e->socks, f->key.proto, f->key.family, f->key.addr[side],
+		                       f->key.port[side]);
+		if (pid > 0)
+			break;
+	}
+	if (pid <= 0 || cgroup_of_pid("/proc", pid, &ci, path, sizeof(path)) != 1)
+		return NULL;
+	for (i = 0; i < e->inv->n; i++) {
+		const struct inv_container *c = e->inv->c[i];
+		if (c->host_network && c->id && !strcmp(c->id, ci.id))
+			return c;
+	}
+	return NULL;
+}
+
+/* 127.0.0.0/8 and ::1 are the host's too, though no interface lists them. */
+static int
+is_loopback(int family, const uint8_t *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return family == 4 ? a[0] == 127 : !memcmp(a, v6lo, 16);
+}
+
+/* Name each side of a new flow, once per flow: live, the container whose
+ * veth the packet was captured on, for the side that is it; then by the
+ * link address the capture saw (a veth's MAC belongs to one container);
+ * then by IP address; and a host address, live, by the socket that owns
+ * its port (host-network containers). */
 static void
 attribute_flow(struct flow *f, void *data)
 {
-	const struct attrib *a = data;
+	struct engine *e = data;
+	const struct inv_container *onif = NULL;
 	int side;
 
+	if (f->iface >= 0 && f->iface < e->nifindex && e->ifindex[f->iface] > 0)
+		onif = attrib_by_host_ifindex(e->attrib, e->ifindex[f->iface]);
 	for (side = 0; side < 2; side++) {
 		const struct inv_container *c = NULL;
-		if (f->has_mac & (1u << side))
-			c = attrib_by_mac(a, f->mac[side]);
+		int mac = f->has_mac & (1u << side);
+
+		if (onif && ((mac && has_mac(onif, f->mac[side])) ||
+		             has_addr(onif, f->key.family, f->key.addr[side])))
+			c = onif;
+		if (!c && mac)
+			c = attrib_by_mac(e->attrib, f->mac[side]);
 		if (!c)
-			c = attrib_by_ip(a, f->key.family, f->key.addr[side]);
+			c = attrib_by_ip(e->attrib, f->key.family, f->key.addr[side]);
+		if (!c && e->live && !f->key.noports &&
+		    (f->key.proto == 6 || f->key.proto == 17) &&
+		    (attrib_is_host(e->attrib, f->key.family, f->key.addr[side]) ||
+		     is_loopback(f->key.family, f->key.addr[side])))
+			c = by_socket(e, f, side);
+		if (c)
+			((struct inv_container *)c)->refs++;
 		f->ctr[side] = c;
 	}
 }
@@ -77,13 +190,53 @@ attribute_flow(struct flow *f, void *data)
 int
 engine_set_inventory(struct engine *e, const struct inventory *inv)
 {
-	attrib_free(e->attrib);
-	if (!(e->attrib = attrib_build(inv)))
+	struct attrib *a = attrib_build(inv);
+
+	if (!a)
 		return -1;
+	attrib_free(e->attrib);
+	e->attrib = a;
+	e->inv = inv;
 	if (!e->node && inv->node)
-		e->node = inv->node;
-	flow_table_on_new(e->ft, attribute_flow, e->attrib);
+		e->node = strdup(inv->node);
+	flow_table_on_new(e->ft, attribute_flow, e);
 	return 0;
+}
+
+const struct attrib *
+engine_attrib(const struct engine *e)
+{
+	return e->attrib;
+}
+
+void
+engine_set_live(struct engine *e, int live)
+{
+	e->live = live;
+}
+
+void
+engine_iface_ifindex(struct engine *e, int iface, int ifindex)
+{
+	int *n, k;
+
+	if (iface < 0 || iface >= e->nifnames)
+		return;
+	if (iface >= e->nifindex) {
+		if (!(n = realloc(e->ifindex, sizeof(*n) * (size_t)(iface + 1))))
+			return;
+		for (k = e->nifindex; k <= iface; k++)
+			n[k] = 0;
+		e->ifindex = n;
+		e->nifindex = iface + 1;
+	}
+	e->ifindex[iface] = ifindex;
+}
+
+void
+engine_tick(struct engine *e, uint64_t now_ns)
+{
+	flow_table_expire(e->ft, now_ns);
 }
 
 void
@@ -94,7 +247,10 @@ engine_free(struct engine *e)
 	if (!e)
 		return;
 	flow_table_free(e->ft);
+	free(e->node);
 	attrib_free(e->attrib);
+	sock_table_free(e->socks);
+	free(e->ifindex);
 	for (i = 0; i < e->nifnames; i++)
 		free(e->ifnames[i]);
 	free(e->ifnames);

@@ -16,6 +16,7 @@ static const struct {
 } commands[] = {
 	{ "read", cmd_read, "analyse capture files (pcap, pcapng) into flow records" },
 	{ "containers", cmd_containers, "list the containers on this host (--json: inventory)" },
+	{ "run", cmd_run, "capture live on container interfaces, attribute, emit flow records" },
 };
 
 static void

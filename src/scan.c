@@ -42,11 +42,47 @@ struct nsgroup {
 struct scanner {
 	struct scan_config cfg;
 	struct inventory *inv;         /* the current inventory */
+	struct inv_container **zombies; /* past their grace, still named by flows */
+	size_t nzombies;
 	struct meta *meta;
 	size_t nmeta, capmeta;
 	struct scan_stats st;
 	char hostname[256];
 };
+
+void
+rescan_clock_init(struct rescan_clock *rc, uint64_t now)
+{
+	rc->next_full_ms = now + RESCAN_FULL_EVERY_MS;
+	rc->follow_until_ms = 0;
+}
+
+void
+rescan_clock_event(struct rescan_clock *rc, uint64_t now)
+{
+	rc->follow_until_ms = now + RESCAN_FOLLOW_MS;
+}
+
+int
+rescan_clock_timeout(const struct rescan_clock *rc, uint64_t now)
+{
+	uint64_t wake = rc->next_full_ms;
+
+	if (rc->follow_until_ms > now && now + RESCAN_FOLLOW_STEP_MS < wake)
+		wake = now + RESCAN_FOLLOW_STEP_MS;
+	return wake > now ? (int)(wake - now) : 0;
+}
+
+int
+rescan_clock_due(struct rescan_clock *rc, uint64_t now, int event)
+{
+	if (event || now >= rc->next_full_ms) {
+		if (now >= rc->next_full_ms)
+			rc->next_full_ms = now + RESCAN_FULL_EVERY_MS;
+		return 2;
+	}
+	return rc->follow_until_ms > now ? 1 : 0;
+}
 
 void
 scan_config_default(struct scan_config *c)
@@ -78,6 +114,9 @@ scanner_free(struct scanner *s)
 	if (!s)
 		return;
 	inventory_free(s->inv);
+	for (i = 0; i < s->nzombies; i++)
+		inv_container_free(s->zombies[i]);
+	free(s->zombies);
 	for (i = 0; i < s->nmeta; i++)
 		inv_container_free(s->meta[i].c);
 	free(s->meta);
@@ -261,31 +300,79 @@ reuse_ifaces(const struct scanner *s, struct inv_container *c)
 	return 0;
 }
 
-/* Carry containers of the previous inventory that are not running any more
- * into the new one, for their grace period. */
+static int
+same_container(const struct inv_container *a, const struct inv_container *b)
+{
+	return a->netns == b->netns && a->host_network == b->host_network &&
+	    !strcmp(a->id ? a->id : "", b->id ? b->id : "");
+}
+
+/* Keep the previous scan's object for a container found again: its new
+ * contents move into the old struct, whose address flows may hold. */
 static void
-carry_gone(struct scanner *s, struct inventory *inv, uint64_t now)
+keep_identity(struct scanner *s, struct inventory *inv)
 {
 	size_t i, j;
 
 	if (!s->inv)
 		return;
+	for (i = 0; i < inv->n; i++) {
+		for (j = 0; j < s->inv->n; j++) {
+			struct inv_container *o = s->inv->c[j], tmp;
+			if (!o || !same_container(o, inv->c[i]))
+				continue;
+			tmp = *o;
+			*o = *inv->c[i];
+			o->refs = tmp.refs;
+			o->gone_ns = 0;
+			*inv->c[i] = tmp;
+			inv->c[i]->refs = 0;
+			inv_container_free(inv->c[i]);   /* the old contents */
+			inv->c[i] = o;
+			s->inv->c[j] = NULL;               /* moved */
+			break;
+		}
+	}
+}
+
+/* Containers of the previous inventory not running any more: kept for
+ * their grace period, then freed, or parked while flows still name them. */
+static void
+carry_gone(struct scanner *s, struct inventory *inv, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < s->nzombies;) {
+		if (s->zombies[i]->refs <= 0) {
+			inv_container_free(s->zombies[i]);
+			s->zombies[i] = s->zombies[--s->nzombies];
+		} else {
+			i++;
+		}
+	}
+	if (!s->inv)
+		return;
 	for (i = 0; i < s->inv->n; i++) {
 		struct inv_container *old = s->inv->c[i];
-		int still = 0;
 
-		for (j = 0; j < inv->n && !still; j++)
-			still = inv->c[j]->netns == old->netns &&
-			    !strcmp(inv->c[j]->id ? inv->c[j]->id : "", old->id ? old->id : "");
-		if (still)
+		if (!old)
 			continue;
 		if (!old->gone_ns)
 			old->gone_ns = now;
-		if (now - old->gone_ns > s->cfg.grace_ns)
-			continue;
-		s->inv->c[i] = NULL;           /* moved */
-		if (inventory_add(inv, old) == 0)
-			s->st.gone++;
+		s->inv->c[i] = NULL;           /* moved out, whatever happens next */
+		if (now - old->gone_ns <= s->cfg.grace_ns) {
+			if (inventory_add(inv, old) == 0)
+				s->st.gone++;
+		} else if (old->refs > 0) {
+			struct inv_container **z = realloc(s->zombies,
+			                                   (s->nzombies + 1) * sizeof(*z));
+			if (z) {
+				s->zombies = z;
+				s->zombies[s->nzombies++] = old;
+			} /* else: leaked rather than freed under a flow */
+		} else {
+			inv_container_free(old);
+		}
 	}
 }
 
@@ -419,6 +506,7 @@ scanner_scan(struct scanner *s, uint64_t now, int full, char *err, size_t errlen
 		if (host_links_resolve(inv, msg, sizeof(msg)) < 0)
 			log_warnx("host interfaces: %s", msg);
 	}
+	keep_identity(s, inv);
 	carry_gone(s, inv, now);
 	inventory_free(s->inv);
 	s->inv = inv;

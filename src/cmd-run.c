@@ -1,0 +1,429 @@
+/* cmd-run.c — `cnetmon run`: capture live, attribute, emit flow records.
+ *
+ * One thread, one poll loop over every capture's selectable fd and the
+ * netlink watch. Without -i it captures on the host side of every
+ * container's veth that the inventory knows, following containers as they
+ * come and go. A frame between two containers crosses both their veths;
+ * it is counted once, at the sender's: on a container's veth, a frame whose
+ * source MAC belongs to another captured container is that one's, and is
+ * dropped here.
+ *
+ * SIGTERM/SIGINT: every open flow is finished and written, then exit 0. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "engine.h"
+#include "log.h"
+#include "netlink.h"
+#include "scan.h"
+
+#define MAX_SINKS   16
+#define MAX_CAPS    4096
+#define PER_ROUND   256        /* packets from one capture before looking at the others */
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct cap {
+	struct capture *c;
+	char name[IF_NAMESIZE];
+	int ifindex;
+	int iface;                       /* engine interface id */
+	int fixed;                       /* from -i: never closed for vanishing */
+	int alive;                       /* still wanted after the last rescan */
+	unsigned long long dropped;      /* kernel drops last seen */
+};
+
+struct run {
+	struct engine *e;
+	struct scanner *sc;
+	const struct inventory *inv;
+	struct cap caps[MAX_CAPS];
+	int ncaps;
+	int autocap;                     /* no -i: follow containers' veths */
+	int bufsize;
+	const char *bpf;
+	unsigned long long deduped;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: cnetmon run [-i IFACE]... [--flows SINK]... [-o SINK]... [--bpf EXPR]\n"
+	    "                   [--buffer-size MIB] [--max-flows N] [--timeout CLASS=SECONDS]...\n"
+	    "                   [--node NAME] [--grace SECONDS] [-v]\n"
+	    "  -i IFACE          capture here (default: every container veth, followed live)\n"
+	    "  --flows SINK      where finished flow records go (json:-, json:PATH)\n"
+	    "  --bpf EXPR        an extra capture filter\n"
+	    "  --buffer-size M   kernel ring per interface in MiB (default 8)\n");
+}
+
+static struct cap *
+cap_find(struct run *r, int ifindex, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->ncaps; i++)
+		if ((ifindex && r->caps[i].ifindex == ifindex) || !strcmp(r->caps[i].name, name))
+			return &r->caps[i];
+	return NULL;
+}
+
+static int
+cap_open(struct run *r, const char *name, int fixed)
+{
+	struct cap *k;
+	char err[512];
+	struct capture *c;
+
+	if (r->ncaps == MAX_CAPS) {
+		log_warnx("%s: not captured: at most %d interfaces", name, MAX_CAPS);
+		return -1;
+	}
+	if (!(c = capture_live_open(name, r->bufsize, r->bpf, err, sizeof(err)))) {
+		log_warnx("capture %s", err);
+		return -1;
+	}
+	k = &r->caps[r->ncaps++];
+	memset(k, 0, sizeof(*k));
+	k->c = c;
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->ifindex = capture_live_ifindex(c);
+	k->iface = engine_iface(r->e, name);
+	k->fixed = fixed;
+	k->alive = 1;
+	engine_iface_ifindex(r->e, k->iface, k->ifindex);
+	log_info("capturing on %s (ifindex %d)", name, k->ifindex);
+	return 0;
+}
+
+static void
+cap_close(struct run *r, int i, const char *why)
+{
+	log_info("%s: capture closed (%s)", r->caps[i].name, why);
+	capture_close(r->caps[i].c);
+	r->caps[i] = r->caps[--r->ncaps];
+}
+
+/* After a rescan: attribution from the new inventory; without -i, capture
+ * on new containers' veths and let go of the vanished ones'. */
+static void
+follow_inventory(struct run *r)
+{
+	size_t i, k;
+	int j;
+
+	engine_set_inventory(r->e, r->inv);
+	if (!r->autocap)
+		return;
+	for (j = 0; j < r->ncaps; j++)
+		r->caps[j].alive = 0;
+	for (i = 0; i < r->inv->n; i++) {
+		const struct inv_container *c = r->inv->c[i];
+		if (c->gone_ns || c->host_network)
+			continue;
+		for (k = 0; k < c->nifaces; k++) {
+			const struct inv_iface *f = &c->ifaces[k];
+			struct cap *cp;
+			if (!f->host_ifname[0])
+				continue;
+			if ((cp = cap_find(r, f->host_ifindex, f->host_ifname)))
+				cp->alive = 1;
+			else
+				cap_open(r, f->host_ifname, 0);
+		}
+	}
+	for (j = r->ncaps - 1; j >= 0; j--)
+		if (!r->caps[j].alive && !r->caps[j].fixed)
+			cap_close(r, j, "its container is gone");
+}
+
+/* Count-once rule for a frame captured on container veth k. */
+static int
+is_other_containers_frame(struct run *r, const struct cap *k, const struct pkt *p)
+{
+	const struct inv_container *mine, *sender;
+	size_t i;
+
+	if (!r->autocap || p->link != LINK_ETHERNET || p->caplen < 14)
+		return 0;
+	mine = attrib_by_host_ifindex(engine_attrib(r->e), k->ifindex);
+	sender = attrib_by_mac(engine_attrib(r->e), p->data + 6);
+	if (!sender || sender == mine)
+		return 0;
+	for (i = 0; i < sender->nifaces; i++)
+		if (sender->ifaces[i].host_ifindex &&
+		    cap_find(r, sender->ifaces[i].host_ifindex, sender->ifaces[i].host_ifname))
+			return 1;
+	return 0;
+}
+
+static void
+check_drops(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->ncaps; i++) {
+		unsigned long long rx, dr;
+		if (capture_live_stats(r->caps[i].c, &rx, &dr) < 0 || dr <= r->caps[i].dropped)
+			continue;
+		log_warnx("%s: the kernel dropped %llu packets (%llu in all): the ring "
+		          "(--buffer-size) is too small for this rate",
+		          r->caps[i].name, dr - r->caps[i].dropped, dr);
+		r->caps[i].dropped = dr;
+	}
+}
+
+static int
+loop(struct run *r, struct nl_watch *w)
+{
+	struct pollfd pfd[MAX_CAPS + 1];
+	struct rescan_clock rc;
+	uint64_t next_tick = 0;
+	char err[256];
+
+	rescan_clock_init(&rc, clock_ns(CLOCK_MONOTONIC) / 1000000);
+	while (!stop) {
+		uint64_t now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
+		int i, n, timeout = rescan_clock_timeout(&rc, now_ms), event = 0, due;
+
+		if (timeout > 1000)
+			timeout = 1000;
+		for (i = 0; i < r->ncaps; i++) {
+			pfd[i].fd = capture_live_fd(r->caps[i].c);
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		pfd[r->ncaps].fd = nl_watch_fd(w);
+		pfd[r->ncaps].events = POLLIN;
+		pfd[r->ncaps].revents = 0;
+		n = poll(pfd, (nfds_t)r->ncaps + 1, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			return 2;
+		}
+		/* Captures: drain each a round at a time. TPACKET_V3 hands out
+		 * blocks on its timeout too, so read even without POLLIN. */
+		for (i = r->ncaps - 1; i >= 0; i--) {
+			struct cap *k = &r->caps[i];
+			struct pkt p;
+			int got = 0, rv = 0;
+
+			while (got < PER_ROUND && (rv = capture_next(k->c, &p)) == 1) {
+				got++;
+				if (is_other_containers_frame(r, k, &p)) {
+					r->deduped++;
+					continue;
+				}
+				engine_packet(r->e, &p, k->iface);
+			}
+			if (rv < 0) {
+				if (k->fixed)
+					log_warnx("%s", capture_error(k->c));
+				cap_close(r, i, k->fixed ? "error" : "interface gone");
+			}
+		}
+		now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
+		if (pfd[r->ncaps].revents && nl_watch_drain(w) != 0) {
+			event = 1;
+			rescan_clock_event(&rc, now_ms);
+		}
+		if ((due = rescan_clock_due(&rc, now_ms, event))) {
+			const struct inventory *inv;
+			if ((inv = scanner_scan(r->sc, clock_ns(CLOCK_REALTIME), due == 2, err,
+			                        sizeof(err)))) {
+				r->inv = inv;
+				follow_inventory(r);
+				for (size_t c = 0; c < inv->n; c++)
+					if (!inv->c[c]->gone_ns && !inv->c[c]->host_network)
+						nl_watch_add_netns(w, inv->c[c]->pid);
+			} else {
+				log_warnx("%s", err);
+			}
+		}
+		if (now_ms >= next_tick) {
+			engine_tick(r->e, clock_ns(CLOCK_REALTIME));
+			check_drops(r);
+			next_tick = now_ms + 1000;
+		}
+	}
+	return 0;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	enum { OPT_FLOWS = 256, OPT_BPF, OPT_BUF, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE, OPT_GRACE };
+	static const struct option longopts[] = {
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "bpf", required_argument, NULL, OPT_BPF },
+		{ "buffer-size", required_argument, NULL, OPT_BUF },
+		{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "grace", required_argument, NULL, OPT_GRACE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct run r;
+	const char *ifaces[MAX_CAPS], *flow_sinks[MAX_SINKS], *alert_sinks[MAX_SINKS];
+	struct output *outs[2 * MAX_SINKS];
+	int nifaces = 0, nflow = 0, nalert = 0, nouts = 0, ch, i, status = 0, verbose = 0;
+	struct flow_config fc;
+	struct scan_config sc;
+	struct nl_watch *w = NULL;
+	char err[512], *end;
+	const char *node = NULL;
+	long v;
+	double g;
+
+	flow_config_default(&fc);
+	scan_config_default(&sc);
+	memset(&r, 0, sizeof(r));
+	r.bufsize = 8 << 20;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "i:o:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			if (nifaces == MAX_CAPS)
+				fatalx("at most %d -i", MAX_CAPS);
+			ifaces[nifaces++] = optarg;
+			break;
+		case OPT_FLOWS:
+			if (nflow == MAX_SINKS)
+				fatalx("at most %d --flows", MAX_SINKS);
+			flow_sinks[nflow++] = optarg;
+			break;
+		case 'o':
+			if (nalert == MAX_SINKS)
+				fatalx("at most %d -o", MAX_SINKS);
+			alert_sinks[nalert++] = optarg;
+			break;
+		case OPT_BPF: r.bpf = optarg; break;
+		case OPT_BUF:
+			v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > 4096) {
+				log_warnx("--buffer-size '%s': expected MiB from 1 to 4096", optarg);
+				return 2;
+			}
+			r.bufsize = (int)(v << 20);
+			break;
+		case OPT_MAXFLOWS:
+			v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > (1L << 30)) {
+				log_warnx("--max-flows '%s': expected a number from 1 to %ld", optarg, 1L << 30);
+				return 2;
+			}
+			fc.max_flows = (uint32_t)v;
+			break;
+		case OPT_TIMEOUT:
+			if (flow_config_set_timeout(&fc, optarg) < 0) {
+				log_warnx("--timeout '%s': expected CLASS=SECONDS", optarg);
+				return 2;
+			}
+			break;
+		case OPT_NODE: node = sc.node = optarg; break;
+		case OPT_GRACE:
+			g = strtod(optarg, &end);
+			if (end == optarg || *end || !(g >= 0) || g > 86400) {
+				log_warnx("--grace '%s': expected seconds from 0 to 86400", optarg);
+				return 2;
+			}
+			sc.grace_ns = (uint64_t)(g * 1e9);
+			break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("cnetmon", LOG_LVL_WARN + verbose);
+
+	if (!(r.e = engine_new(&fc, node)))
+		fatal("flow table");
+	for (i = 0; i < nflow; i++) {
+		if (!(outs[nouts] = output_open(flow_sinks[i], err, sizeof(err)))) {
+			log_warnx("--flows %s", err);
+			status = 2;
+			goto done;
+		}
+		engine_add_flow_output(r.e, outs[nouts++]);
+	}
+	for (i = 0; i < nalert; i++) {
+		if (!(outs[nouts++] = output_open(alert_sinks[i], err, sizeof(err)))) {
+			nouts--;
+			log_warnx("-o %s", err);
+			status = 2;
+			goto done;
+		}
+	}
+	if (!(r.sc = scanner_new(&sc)) || !(w = nl_watch_open(err, sizeof(err)))) {
+		log_warnx("netlink: %s", w ? "" : err);
+		status = 2;
+		goto done;
+	}
+	if (!(r.inv = scanner_scan(r.sc, clock_ns(CLOCK_REALTIME), 1, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		status = 2;
+		goto done;
+	}
+	engine_set_live(r.e, 1);
+	r.autocap = nifaces == 0;
+	for (i = 0; i < nifaces; i++)
+		if (cap_open(&r, ifaces[i], 1) < 0) {
+			status = 2;
+			goto done;
+		}
+	follow_inventory(&r);
+	for (size_t c = 0; c < r.inv->n; c++)
+		if (!r.inv->c[c]->host_network && !r.inv->c[c]->gone_ns)
+			nl_watch_add_netns(w, r.inv->c[c]->pid);
+	{
+		struct sigaction sa = { .sa_handler = on_signal };
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	log_info("running: %d interfaces, %zu containers", r.ncaps, r.inv->n);
+	status = loop(&r, w);
+	engine_finish(r.e);
+	log_info("stopped: %llu frames counted at their sender's veth", r.deduped);
+done:
+	for (i = 0; i < r.ncaps; i++)
+		capture_close(r.caps[i].c);
+	for (i = 0; i < nouts; i++)
+		output_close(outs[i]);
+	engine_free(r.e);           /* before the scanner: flows hold containers */
+	nl_watch_close(w);
+	scanner_free(r.sc);
+	return status;
+}

@@ -1,0 +1,122 @@
+#!/bin/bash
+# tests/integration/run.sh BIN — `cnetmon run` on real podman containers
+# (needs root):
+#  - container-to-container traffic is attributed on both ends, and each
+#    frame is counted once although it crosses two veths: the record's
+#    packet count equals what tcpdump sees on one container's veth;
+#  - a host-network container is found through its socket (sock_diag);
+#  - a container started after the daemon is captured and named;
+#  - SIGTERM writes every open flow and exits 0.
+# Traffic stays on podman's bridge and the host's own addresses.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+BIN=${1:?usage: run.sh CNETMON_BIN}
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+PY=/usr/bin/python3
+it_init run
+it_need_root
+it_podman_setup || it_fatal "podman setup failed"
+it_apt_install tcpdump || it_fatal "tcpdump"
+R=$IT_TMP/rootfs
+it_busybox_rootfs "$R" || it_fatal "rootfs"
+it_podman_service /run/podman/podman.sock || it_fatal "podman service"
+
+tag=cnr$$
+it_cleanup "podman rm -f -t 0 --ignore $tag-web $tag-cli $tag-hostweb $tag-late"
+podman run -d --name "$tag-web" --label app=web --rootfs "$R" /bin/httpd -f -p 80 -h /www >/dev/null ||
+	it_fatal "podman run web"
+podman run -d --name "$tag-cli" --rootfs "$R" /bin/sleep 600 >/dev/null || it_fatal "podman run cli"
+podman run -d --name "$tag-hostweb" --network host --label app=hostweb --rootfs "$R" \
+	/bin/httpd -f -p 127.0.0.1:18089 -h /www >/dev/null || it_fatal "podman run hostweb"
+web_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-web")
+web_pid=$(podman inspect -f '{{.State.Pid}}' "$tag-web")
+web_iflink=$(nsenter -t "$web_pid" -n ip -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\):.*/\1/p')
+web_veth=$(ip -o link | awk -F': ' -v i="$web_iflink" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+
+"$BIN" run -v --flows json:"$IT_TMP/flows.json" >"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
+rpid=$!
+it_cleanup "it_kill_pid $rpid"
+for _ in $(seq 50); do grep -q "running:" "$IT_TMP/run.err" && break; sleep 0.1; done
+it_check "daemon up" grep -q "running:" "$IT_TMP/run.err"
+tcpdump -i "$web_veth" -w "$IT_TMP/web.pcap" -U 2>/dev/null &
+tdpid=$!
+it_cleanup "it_kill_pid $tdpid"
+sleep 1
+
+for _ in 1 2 3; do podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "wget web"; done
+# A container that starts now.
+podman run -d --name "$tag-late" --rootfs "$R" /bin/sh -c "sleep 1; wget -qO- http://$web_ip/; sleep 600" \
+	>/dev/null || it_fatal "podman run late"
+sleep 4
+it_kill_pid "$tdpid"
+kill -TERM "$rpid"
+rc=0
+wait "$rpid" || rc=$?
+it_eq "SIGTERM: exit 0" "$rc" 0
+[ -s "$IT_TMP/run.err" ] && sed 's/^/  daemon: /' "$IT_TMP/run.err" | head -20 >&2
+
+# Per-flow packet counts from tcpdump's capture of web's veth: an
+# independent count of the same frames.
+tshark -r "$IT_TMP/web.pcap" -T fields -e tcp.srcport -e tcp.dstport -Y "tcp.port == 80" 2>/dev/null |
+	awk '{ p = ($1 == 80) ? $2 : $1; n[p]++ } END { for (k in n) print k, n[k] }' >"$IT_TMP/tcpdump-counts"
+$PY - "$IT_TMP/flows.json" "$tag" "$web_ip" "$IT_TMP/tcpdump-counts" <<'PYEOF'
+import json, sys
+path, tag, web_ip, counts = sys.argv[1:]
+recs = [json.loads(l) for l in open(path)]
+want = {int(a): int(b) for a, b in (l.split() for l in open(counts))}
+ok = True
+def check(desc, cond):
+    global ok
+    print(("ok   " if cond else "FAIL ") + desc)
+    ok &= bool(cond)
+name = lambda ep: (ep["container"] or {}).get("name")
+http = [r for r in recs if r["proto"] == "tcp" and r["dst"]["ip"] == web_ip and r["dst"]["port"] == 80]
+from_cli = [r for r in http if name(r["src"]) == tag + "-cli"]
+check("3 HTTP flows from cli to web (%d)" % len(from_cli), len(from_cli) == 3)
+check("web named as the responder", all(name(r["dst"]) == tag + "-web" for r in http))
+check("web's labels", all((r["dst"]["container"] or {}).get("labels", {}).get("app") == "web" for r in http))
+check("interface is web's veth or cli's", all(r["interface"] for r in http))
+for r in from_cli:
+    port = r["src"]["port"]
+    check("flow :%d counted once: %d packets, tcpdump on web's veth saw %s" % (port, r["packets"], want.get(port)),
+          want.get(port) == r["packets"])
+late = [r for r in http if name(r["src"]) == tag + "-late"]
+check("container started after the daemon: its flow captured and named", len(late) == 1)
+check("SIGTERM flushed open flows (end eof or fin)", all(r["end"] in ("eof", "fin") for r in http))
+sys.exit(0 if ok else 1)
+PYEOF
+it_eq "live records" "$?" 0
+
+# A host-network container shares the host's addresses: only the socket
+# that owns the port says which container it is (-i replaces auto mode).
+"$BIN" run -v -i lo --flows json:"$IT_TMP/lo.json" 2>"$IT_TMP/lo.err" &
+rpid=$!
+it_cleanup "it_kill_pid $rpid"
+for _ in $(seq 50); do grep -q "running:" "$IT_TMP/lo.err" && break; sleep 0.1; done
+sleep 0.5
+podman exec "$tag-hostweb" wget -qO- "http://127.0.0.1:18089/" >/dev/null || it_fail "fetch from hostweb"
+sleep 0.5
+kill -TERM "$rpid"
+wait "$rpid"
+$PY - "$IT_TMP/lo.json" "$tag" <<'PYEOF'
+import json, sys
+path, tag = sys.argv[1:]
+recs = [json.loads(l) for l in open(path)]
+hw = [r for r in recs if r["proto"] == "tcp" and r["dst"]["port"] == 18089]
+ok = len(hw) == 1
+print(("ok   " if ok else "FAIL ") + "one flow to the host-network container (%d)" % len(hw))
+if ok:
+    r = hw[0]
+    for desc, cond in (("its server side named by the listening socket",
+                        (r["dst"]["container"] or {}).get("name") == tag + "-hostweb"),
+                       ("its labels", (r["dst"]["container"] or {}).get("labels", {}).get("app") == "hostweb")):
+        print(("ok   " if cond else "FAIL ") + desc)
+        ok &= bool(cond)
+    # The client's socket is gone when the ring hands over its packets
+    # (up to the 100 ms block timeout) if it exited at once: best effort.
+    print("note: short-lived client side named: %s" % bool(r["src"]["container"]))
+sys.exit(0 if ok else 1)
+PYEOF
+it_eq "host-network attribution" "$?" 0
+it_finish
