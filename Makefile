@@ -74,7 +74,7 @@ check: $(BIN) $(BUILD)/unit-tests
 
 demo: deps
 	$(MAKE) all
-	./cnetmon read -I pcaps/demo.inventory.json --flows json:- pcaps/demo.pcapng
+	./cnetmon read -I pcaps/demo-inventory.inventory.json --flows json:- pcaps/demo.pcapng
 
 valgrind: $(BIN)
 	VALGRIND=1 tests/golden.sh $(BIN)
