@@ -10,7 +10,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libpcap libcrypto jansson libnl-3.0 libnl-route-3.0 libmnl libcurl
+PKGS    := libpcap libcrypto jansson libnl-3.0 libnl-route-3.0 libmnl libcurl libprotobuf-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -29,8 +29,12 @@ endif
 
 SRCS     := $(wildcard src/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
+# protobuf-c code for the CRI calls, generated from proto/ at build time.
+GEN      := $(BUILD)/gen
+GEN_OBJS := $(BUILD)/cri.pb-c.o
+OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o) $(GEN_OBJS)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o) $(GEN_OBJS)
+CFLAGS   += -I$(GEN)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
 BIN      := $(BUILD)/cnetmon
@@ -47,6 +51,15 @@ $(BIN): $(OBJS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(GEN)/cri.pb-c.c $(GEN)/cri.pb-c.h: proto/cri.proto
+	mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) -Iproto proto/cri.proto
+
+$(BUILD)/cri.pb-c.o: $(GEN)/cri.pb-c.c | $(BUILD)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/cri-grpc.o: $(GEN)/cri.pb-c.h
 
 $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags criterion) -c -o $@ $<
@@ -86,11 +99,15 @@ bench: $(BIN)
 # tcpdump's corpus: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS  ?= ../shared/corpus/tcpdump
-build-fuzz/fuzz-read: fuzz/fuzz-read.c $(LIB_SRCS)
+build-fuzz/fuzz-read: fuzz/fuzz-read.c $(LIB_SRCS) build-fuzz/gen/cri.pb-c.c
 	mkdir -p build-fuzz/corpus
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude $(PKG_CFLAGS) \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Ibuild-fuzz/gen $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o $@ $^ $(PKG_LIBS) -lm
+
+build-fuzz/gen/cri.pb-c.c: proto/cri.proto
+	mkdir -p build-fuzz/gen
+	protoc-c --c_out=build-fuzz/gen -Iproto proto/cri.proto
 
 fuzz: build-fuzz/fuzz-read
 	build-fuzz/fuzz-read -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \

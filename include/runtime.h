@@ -15,6 +15,7 @@ struct runtime_config {
 	const char *podman_socket;    /* /run/podman/podman.sock */
 	const char *podman_binary;    /* podman (PATH), for `podman inspect` fallback */
 	const char *containerd_state; /* /run/containerd/io.containerd.runtime.v2.task */
+	const char *cri_socket;       /* /run/containerd/containerd.sock: CRI, for pod labels */
 	const char *crio_storage;     /* /run/containers/storage/overlay-containers */
 	const char *pods_log_dir;     /* /var/log/pods */
 };

@@ -146,10 +146,40 @@ cri_fill(const char *what, const struct runtime_config *rc, const struct cri_met
 	return 1;
 }
 
+/* Once per scan: the pods the CRI knows, for their labels. containerd
+ * keeps pod labels in its database only; its CRI socket is the way to them.
+ * The scan handle must not be NULL when nothing answers, so it wraps. */
+struct containerd_scan {
+	struct cri_pods *pods;
+};
+
+static void *
+containerd_scan_begin(const struct runtime_config *rc)
+{
+	struct containerd_scan *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->pods = cri_pods_list(rc->cri_socket);
+	return s;
+}
+
+static void
+containerd_scan_end(void *scan)
+{
+	struct containerd_scan *s = scan;
+
+	if (!s)
+		return;
+	cri_pods_free(s->pods);
+	free(s);
+}
+
 /* containerd: the first namespace directory holding the bundle. */
 static int
 containerd_lookup(const struct runtime_config *rc, void *scan, struct inv_container *c)
 {
+	struct containerd_scan *cs = scan;
+	json_t *labels = NULL;
 	struct cri_meta m = { 0 };
 	char path[4096];
 	const json_t *ann;
@@ -158,7 +188,6 @@ containerd_lookup(const struct runtime_config *rc, void *scan, struct inv_contai
 	size_t i;
 	int absent = 1, r;
 
-	(void)scan;
 	if (!rt_id_valid(c->id) || !rc->containerd_state || !*rc->containerd_state)
 		return 0;
 	for (i = 0; i < sizeof(containerd_namespaces) / sizeof(containerd_namespaces[0]); i++) {
@@ -184,7 +213,12 @@ containerd_lookup(const struct runtime_config *rc, void *scan, struct inv_contai
 		json_decref(j);
 		return 0;
 	}
-	r = cri_fill(path, rc, &m, "containerd", NULL, c);
+	/* A sandbox's own id is the pod's; a container names its sandbox. */
+	if (cs)
+		labels = cri_pod_labels(cs->pods, m.uid, m.sandbox ? c->id :
+		                        rt_json_str(path, ann, "io.kubernetes.cri.sandbox-id"));
+	r = cri_fill(path, rc, &m, "containerd", labels, c);
+	json_decref(labels);
 	json_decref(j);
 	return r;
 }
@@ -285,9 +319,9 @@ crio_lookup(const struct runtime_config *rc, void *scan, struct inv_container *c
 
 const struct runtime_ops runtime_containerd_ops = {
 	.name = "containerd",
-	.scan_begin = NULL,
+	.scan_begin = containerd_scan_begin,
 	.lookup = containerd_lookup,
-	.scan_end = NULL,
+	.scan_end = containerd_scan_end,
 };
 
 const struct runtime_ops runtime_crio_ops = {

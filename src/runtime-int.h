@@ -37,4 +37,13 @@ void rt_commit(struct inv_container *c, struct inv_container *found);
 int rt_http_get(const char *sock, const char *path, long timeout_ms, size_t max,
                 struct rt_buf *out);
 
+/* cri-grpc.c: pods from the CRI's ListPodSandbox (NULL: no CRI runtime
+ * answers on that socket, or it answered nonsense, logged). */
+struct cri_pods;
+struct cri_pods *cri_pods_list(const char *socket_path);
+/* The labels of the pod with this uid or sandbox id, as a JSON object of
+ * strings (caller decrefs), or NULL. */
+json_t *cri_pod_labels(const struct cri_pods *pods, const char *uid, const char *sandbox_id);
+void cri_pods_free(struct cri_pods *pods);
+
 #endif

@@ -50,6 +50,7 @@ runtime_config_default(struct runtime_config *rc)
 		.podman_socket = "/run/podman/podman.sock",
 		.podman_binary = "podman",
 		.containerd_state = "/run/containerd/io.containerd.runtime.v2.task",
+		.cri_socket = "/run/containerd/containerd.sock",
 		.crio_storage = "/run/containers/storage/overlay-containers",
 		.pods_log_dir = "/var/log/pods",
 	};

@@ -264,9 +264,14 @@ it_docker() {
 it_build_driver() {
 	it__out=$1; shift
 	it__root=$(cd "$(dirname "$0")/../.." && pwd)
+	# The CRI client (runtime-cri.c asks ListPodSandbox) and its protobuf
+	# code, generated as the Makefile does.
+	mkdir -p "$IT_TMP/gen" &&
+		protoc-c --c_out="$IT_TMP/gen" -I"$it__root/proto" "$it__root/proto/cri.proto" || return 1
 	# shellcheck disable=SC2046
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 		-fsanitize=address,undefined -fno-omit-frame-pointer \
-		-I"$it__root/include" $(pkg-config --cflags jansson libcurl) \
-		-o "$it__out" "$@" $(pkg-config --libs jansson libcurl)
+		-I"$it__root/include" -I"$IT_TMP/gen" $(pkg-config --cflags jansson libcurl libprotobuf-c) \
+		-o "$it__out" "$@" "$it__root/src/cri-grpc.c" "$IT_TMP/gen/cri.pb-c.c" \
+		$(pkg-config --libs jansson libcurl libprotobuf-c)
 }

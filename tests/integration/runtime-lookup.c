@@ -37,6 +37,7 @@ main(int argc, char **argv)
 	struct runtime_config rc = {
 		.docker_root = none, .docker_socket = none, .podman_socket = none,
 		.podman_binary = none, .containerd_state = none, .crio_storage = none,
+		.cri_socket = none,
 		.pods_log_dir = none,
 	};
 	const struct runtime_ops *ops;
@@ -45,7 +46,7 @@ main(int argc, char **argv)
 	int ch, i, r;
 
 	log_init("runtime-lookup", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "d:D:p:P:c:o:l:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:D:p:P:c:o:l:g:")) != -1) {
 		switch (ch) {
 		case 'd': rc.docker_root = optarg; break;
 		case 'D': rc.docker_socket = optarg; break;
@@ -54,6 +55,7 @@ main(int argc, char **argv)
 		case 'c': rc.containerd_state = optarg; break;
 		case 'o': rc.crio_storage = optarg; break;
 		case 'l': rc.pods_log_dir = optarg; break;
+		case 'g': rc.cri_socket = optarg; break;
 		default: goto usage;
 		}
 	}
@@ -87,6 +89,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: runtime-lookup [-d docker_root] [-D docker_socket] "
 	        "[-p podman_socket] [-P podman_binary] [-c containerd_state] "
-	        "[-o crio_storage] [-l pods_log_dir] RUNTIME ID...\n");
+	        "[-o crio_storage] [-l pods_log_dir] [-g cri_socket] RUNTIME ID...\n");
 	return 2;
 }
