@@ -8,15 +8,30 @@
  * source MAC belongs to another captured container is that one's, and is
  * dropped here.
  *
+ * Settings come from the config file (-c, INI, section [run], keys are the
+ * long option names) and then the command line, through one parser: the
+ * file is turned into "--key=value" arguments placed before the real ones,
+ * so the command line wins for single values and adds to lists.
+ *
+ * Privileges: captures, netlink sockets and sinks are opened as root; then
+ * the daemon becomes --user (default "cnetmon" when it exists) keeping only
+ * the capabilities it still needs for containers that start later: packet
+ * sockets, setns into their namespaces, reading their /proc entries.
+ *
  * SIGTERM/SIGINT: every open flow is finished and written, then exit 0. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cap-ng.h>
+#include <ini.h>
 
 #include "cmd.h"
 #include "engine.h"
@@ -27,6 +42,8 @@
 #define MAX_SINKS   16
 #define MAX_CAPS    4096
 #define PER_ROUND   256        /* packets from one capture before looking at the others */
+#define DEFAULT_CONFIG "/etc/cnetmon/cnetmon.conf"
+#define MAX_CONF_ARGS  1024
 
 static volatile sig_atomic_t stop;
 
@@ -72,13 +89,148 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: cnetmon run [-i IFACE]... [--flows SINK]... [-o SINK]... [--bpf EXPR]\n"
-	    "                   [--buffer-size MIB] [--max-flows N] [--timeout CLASS=SECONDS]...\n"
-	    "                   [--node NAME] [--grace SECONDS] [-v]\n"
+	    "usage: cnetmon run [-c FILE] [--check-config] [-i IFACE]... [--flows SINK]... [-o SINK]...\n"
+	    "                   [--bpf EXPR] [--buffer-size MIB] [--max-flows N]\n"
+	    "                   [--timeout CLASS=SECONDS]... [--node NAME] [--grace SECONDS]\n"
+	    "                   [--user USER] [-v]\n"
+	    "  -c FILE           settings (INI, [run], long option names; default " DEFAULT_CONFIG ")\n"
+	    "  --check-config    check the settings and the sinks, then exit\n"
 	    "  -i IFACE          capture here (default: every container veth, followed live)\n"
 	    "  --flows SINK      where finished flow records go (json:-, json:PATH)\n"
 	    "  --bpf EXPR        an extra capture filter\n"
-	    "  --buffer-size M   kernel ring per interface in MiB (default 8)\n");
+	    "  --buffer-size M   kernel ring per interface in MiB (default 8)\n"
+	    "  --user USER       run as USER after start-up (default cnetmon, if it exists)\n");
+}
+
+/* ---- config file ------------------------------------------------------- */
+
+struct conf {
+	const char *path;
+	char *args[MAX_CONF_ARGS];
+	int nargs;
+	char bad[160];
+};
+
+static const char *const conf_keys[] = {
+	"interface", "flows", "output", "bpf", "buffer-size", "max-flows", "timeout", "node",
+	"grace", "user", "verbose",
+};
+
+static int
+conf_entry(void *data, const char *section, const char *key, const char *value)
+{
+	struct conf *cf = data;
+	size_t i;
+	int v;
+
+	if (strcmp(section, "run") != 0) {
+		snprintf(cf->bad, sizeof(cf->bad), "settings belong in [run], not [%s]", section);
+		return 0;
+	}
+	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
+		if (!strcmp(key, conf_keys[i]))
+			break;
+	if (i == sizeof(conf_keys) / sizeof(conf_keys[0])) {
+		snprintf(cf->bad, sizeof(cf->bad), "unknown setting '%s'", key);
+		return 0;
+	}
+	if (!strcmp(key, "verbose")) {
+		/* verbose = N (or true/false): N times -v */
+		v = !strcmp(value, "true") ? 1 : !strcmp(value, "false") ? 0 : atoi(value);
+		while (v-- > 0 && cf->nargs < MAX_CONF_ARGS)
+			cf->args[cf->nargs++] = strdup("-v");
+		return 1;
+	}
+	if (cf->nargs == MAX_CONF_ARGS) {
+		snprintf(cf->bad, sizeof(cf->bad), "more than %d settings", MAX_CONF_ARGS);
+		return 0;
+	}
+	if (asprintf(&cf->args[cf->nargs], "--%s=%s", key, value) < 0) {
+		snprintf(cf->bad, sizeof(cf->bad), "out of memory");
+		return 0;
+	}
+	cf->nargs++;
+	return 1;
+}
+
+/* -1: unreadable or wrong (message logged); 0: loaded, or the default file
+ * is simply not there. */
+static int
+conf_load(struct conf *cf, const char *path, int explicit)
+{
+	FILE *fp = fopen(path, "re");
+	int line;
+
+	cf->path = path;
+	if (!fp) {
+		if (!explicit && errno == ENOENT)
+			return 0;
+		log_warn("%s", path);
+		return -1;
+	}
+	line = ini_parse_file(fp, conf_entry, cf);
+	fclose(fp);
+	if (line != 0) {
+		log_warnx("%s:%d: %s", path, line, cf->bad[0] ? cf->bad : "not a KEY = VALUE line");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conf_free(struct conf *cf)
+{
+	while (cf->nargs)
+		free(cf->args[--cf->nargs]);
+}
+
+/* A setting was refused (the parser said why): if it came from the config
+ * file, say so, since the message names it as an option. */
+static int
+bad_setting(const struct conf *cf, int next_index, char **all)
+{
+	if (next_index - 1 <= cf->nargs)
+		log_warnx("%s: in \"%s\"", cf->path, all[next_index - 1] + 2);
+	free(all);
+	return 2;
+}
+
+/* ---- privileges -------------------------------------------------------- */
+
+/* Become user, keeping what a running daemon needs for containers that start
+ * later. "" or "root": stay root. -1 on failure (logged). */
+static int
+drop_privileges(const char *user, int explicit)
+{
+	struct passwd *pw;
+	int r;
+
+	if (getuid() != 0 || !strcmp(user, "root") || !*user)
+		return 0;
+	if (!(pw = getpwnam(user))) {
+		if (explicit) {
+			log_warnx("--user %s: no such user", user);
+			return -1;
+		}
+		log_info("no user '%s': staying root", user);
+		return 0;
+	}
+	capng_clear(CAPNG_SELECT_BOTH);
+	r = capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+	                  CAP_NET_RAW,          /* packet sockets for new veths */
+	                  CAP_NET_ADMIN,        /* netlink, ring setup */
+	                  CAP_SYS_ADMIN,        /* setns into container namespaces */
+	                  CAP_SYS_PTRACE,       /* /proc/PID/ns of other users' processes */
+	                  CAP_DAC_READ_SEARCH,  /* runtime state, /proc/PID/fd */
+	                  -1);
+	if (r < 0 || capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
+	                             CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) < 0) {
+		log_warnx("--user %s: could not switch with capabilities kept (libcap-ng)", user);
+		return -1;
+	}
+	log_info("running as %s (uid %u) with net_raw, net_admin, sys_admin, sys_ptrace, "
+	         "dac_read_search", user, (unsigned)pw->pw_uid);
+	return 0;
 }
 
 static struct cap *
@@ -278,8 +430,14 @@ loop(struct run *r, struct nl_watch *w)
 int
 cmd_run(int argc, char **argv)
 {
-	enum { OPT_FLOWS = 256, OPT_BPF, OPT_BUF, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE, OPT_GRACE };
+	enum { OPT_FLOWS = 256, OPT_BPF, OPT_BUF, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE, OPT_GRACE,
+	       OPT_CHECK, OPT_USER };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "bpf", required_argument, NULL, OPT_BPF },
 		{ "buffer-size", required_argument, NULL, OPT_BUF },
@@ -299,7 +457,10 @@ cmd_run(int argc, char **argv)
 	struct scan_config sc;
 	struct nl_watch *w = NULL;
 	char err[512], *end;
-	const char *node = NULL;
+	const char *node = NULL, *config = DEFAULT_CONFIG, *user = "cnetmon";
+	int config_given = 0, check = 0, user_given = 0, nall;
+	static struct conf cf;
+	char **all;
 	long v;
 	double g;
 
@@ -307,9 +468,39 @@ cmd_run(int argc, char **argv)
 	scan_config_default(&sc);
 	memset(&r, 0, sizeof(r));
 	r.bufsize = 8 << 20;
+	/* The config file's settings go first, so find it before parsing. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+			if (i + 1 < argc) {
+				config = argv[i + 1];
+				config_given = 1;
+			}
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config = argv[i] + 9;
+			config_given = 1;
+		} else if (!strcmp(argv[i], "--")) {
+			break;
+		}
+	}
+	conf_free(&cf);
+	if (conf_load(&cf, config, config_given) < 0)
+		return 2;
+	nall = 1 + cf.nargs + (argc - 1);
+	if (!(all = calloc((size_t)nall + 1, sizeof(*all))))
+		fatal("run");
+	all[0] = argv[0];
+	for (i = 0; i < cf.nargs; i++)
+		all[1 + i] = cf.args[i];
+	for (i = 1; i < argc; i++)
+		all[cf.nargs + i] = argv[i];
+	argc = nall;
+	argv = all;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "i:o:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:i:o:vh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c': break;                     /* read above */
+		case OPT_CHECK: check = 1; break;
+		case OPT_USER: user = optarg; user_given = 1; break;
 		case 'i':
 			if (nifaces == MAX_CAPS)
 				fatalx("at most %d -i", MAX_CAPS);
@@ -330,7 +521,7 @@ cmd_run(int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (end == optarg || *end || v < 1 || v > 4096) {
 				log_warnx("--buffer-size '%s': expected MiB from 1 to 4096", optarg);
-				return 2;
+				return bad_setting(&cf, optind, all);
 			}
 			r.bufsize = (int)(v << 20);
 			break;
@@ -338,14 +529,14 @@ cmd_run(int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (end == optarg || *end || v < 1 || v > (1L << 30)) {
 				log_warnx("--max-flows '%s': expected a number from 1 to %ld", optarg, 1L << 30);
-				return 2;
+				return bad_setting(&cf, optind, all);
 			}
 			fc.max_flows = (uint32_t)v;
 			break;
 		case OPT_TIMEOUT:
 			if (flow_config_set_timeout(&fc, optarg) < 0) {
 				log_warnx("--timeout '%s': expected CLASS=SECONDS", optarg);
-				return 2;
+				return bad_setting(&cf, optind, all);
 			}
 			break;
 		case OPT_NODE: node = sc.node = optarg; break;
@@ -353,20 +544,26 @@ cmd_run(int argc, char **argv)
 			g = strtod(optarg, &end);
 			if (end == optarg || *end || !(g >= 0) || g > 86400) {
 				log_warnx("--grace '%s': expected seconds from 0 to 86400", optarg);
-				return 2;
+				return bad_setting(&cf, optind, all);
 			}
 			sc.grace_ns = (uint64_t)(g * 1e9);
 			break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return bad_setting(&cf, optind, all);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
+		free(all);
 		return 2;
 	}
 	log_init("cnetmon", LOG_LVL_WARN + verbose);
+	if (check && user_given && strcmp(user, "root") && !getpwnam(user)) {
+		log_warnx("--user %s: no such user", user);
+		free(all);
+		return 2;
+	}
 
 	if (!(r.e = engine_new(&fc, node)))
 		fatal("flow table");
@@ -385,6 +582,17 @@ cmd_run(int argc, char **argv)
 			status = 2;
 			goto done;
 		}
+	}
+	for (i = 0; i < nifaces && check; i++)
+		if (!if_nametoindex(ifaces[i])) {
+			log_warnx("-i %s: no such interface", ifaces[i]);
+			status = 2;
+		}
+	if (check) {
+		if (!status)
+			printf("cnetmon: configuration OK (%s%s)\n", config,
+			       cf.nargs || config_given ? "" : ": not there, defaults");
+		goto done;
 	}
 	if (!(r.sc = scanner_new(&sc)) || !(w = nl_watch_open(err, sizeof(err)))) {
 		log_warnx("netlink: %s", w ? "" : err);
@@ -407,6 +615,10 @@ cmd_run(int argc, char **argv)
 	for (size_t c = 0; c < r.inv->n; c++)
 		if (!r.inv->c[c]->host_network && !r.inv->c[c]->gone_ns)
 			nl_watch_add_netns(w, r.inv->c[c]->pid);
+	if (drop_privileges(user, user_given) < 0) {
+		status = 2;
+		goto done;
+	}
 	{
 		struct sigaction sa = { .sa_handler = on_signal };
 		sigaction(SIGINT, &sa, NULL);
@@ -425,5 +637,7 @@ done:
 	engine_free(r.e);           /* before the scanner: flows hold containers */
 	nl_watch_close(w);
 	scanner_free(r.sc);
+	conf_free(&cf);
+	free(all);
 	return status;
 }

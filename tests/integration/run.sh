@@ -119,4 +119,29 @@ if ok:
 sys.exit(0 if ok else 1)
 PYEOF
 it_eq "host-network attribution" "$?" 0
+
+# Privileges dropped: as nobody, with only the capabilities kept, the
+# daemon must still capture a container that starts after the drop (a new
+# packet socket, setns into its namespace) and name it.
+"$BIN" run -v --user nobody --flows json:"$IT_TMP/priv.json" 2>"$IT_TMP/priv.err" &
+rpid=$!
+it_cleanup "it_kill_pid $rpid"
+for _ in $(seq 50); do grep -q "running:" "$IT_TMP/priv.err" && break; sleep 0.1; done
+sleep 0.3
+it_eq "runs as nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$rpid/status)" 65534
+it_eq "keeps net_raw, net_admin, sys_admin, sys_ptrace, dac_read_search only" \
+	"$(awk '/^CapEff:/ { print $2 }' /proc/$rpid/status)" 0000000000283004
+it_eq "empty bounding set" "$(awk '/^CapBnd:/ { print $2 }' /proc/$rpid/status)" 0000000000000000
+podman run -d --name "$tag-late2" --rootfs "$R" /bin/sh -c "sleep 1; wget -qO- http://$web_ip/; sleep 600" \
+	>/dev/null || it_fatal "podman run late2"
+it_cleanup "podman rm -f -t 0 --ignore $tag-late2"
+sleep 4
+kill -TERM "$rpid"
+wait "$rpid"
+# Its id comes from its cgroup; its name needs the runtime's socket, which
+# nobody may not open (deployments put the daemon's user in its group).
+late2_id=$(podman inspect -f '{{.Id}}' "$tag-late2")
+it_check "after the drop, a new container's flow is captured and tied to its id" \
+	grep -q "\"id\":\"$late2_id\"" "$IT_TMP/priv.json"
+grep -q "capturing on" "$IT_TMP/priv.err" || sed 's/^/  daemon: /' "$IT_TMP/priv.err" >&2
 it_finish
