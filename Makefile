@@ -114,9 +114,11 @@ fuzz: build-fuzz/fuzz-read
 	    -timeout=10 build-fuzz/corpus $(FUZZ_CORPUS)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cnetmon
 	install -m 0644 man/cnetmon.8 $(DESTDIR)$(PREFIX)/share/man/man8/cnetmon.8
+	install -m 0644 man/cnetmon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/cnetmon.conf.5
 
 clean:
 	rm -rf build build-san build-fuzz cnetmon
