@@ -628,6 +628,11 @@ cmd_run(int argc, char **argv)
 	log_info("running: %d interfaces, %zu containers", r.ncaps, r.inv->n);
 	status = loop(&r, w);
 	engine_finish(r.e);
+	for (i = 0; i < r.ncaps; i++) {
+		unsigned long long rx = 0, dr = 0;
+		capture_live_stats(r.caps[i].c, &rx, &dr);
+		log_info("%s: %llu packets, %llu dropped by the kernel", r.caps[i].name, rx, dr);
+	}
 	log_info("stopped: %llu frames counted at their sender's veth", r.deduped);
 done:
 	for (i = 0; i < r.ncaps; i++)
