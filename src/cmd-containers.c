@@ -15,37 +15,23 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "daemon.h"
 #include "log.h"
 #include "netlink.h"
 #include "scan.h"
 
 #define NS_PER_SEC 1000000000ULL
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static uint64_t
 now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return clock_ns(CLOCK_REALTIME);
 }
 
 static uint64_t
 mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 static void
@@ -144,7 +130,7 @@ watch(struct scanner *sc, int json)
 	}
 	prev = keys_of(inv, &nprev);
 	rescan_clock_init(&rc, mono_ms());
-	while (!stop) {
+	while (!daemon_stop) {
 		struct pollfd pfd = { .fd = nl_watch_fd(w), .events = POLLIN };
 		int r, event = 0, due;
 
@@ -249,9 +235,7 @@ cmd_containers(int argc, char **argv)
 	if (!(sc = scanner_new(&cfg)))
 		fatal("containers");
 	if (watching) {
-		struct sigaction sa = { .sa_handler = on_signal };
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
+		daemon_catch_signals();
 		status = watch(sc, json);
 	} else if (!(inv = scanner_scan(sc, now_ns(), 1, err, sizeof(err)))) {
 		log_warnx("%s", err);

@@ -34,6 +34,7 @@
 #include <ini.h>
 
 #include "cmd.h"
+#include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "netlink.h"
@@ -45,23 +46,6 @@
 #define DEFAULT_CONFIG "/etc/cnetmon/cnetmon.conf"
 #define MAX_CONF_ARGS  1024
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct cap {
 	struct capture *c;
@@ -358,7 +342,7 @@ loop(struct run *r, struct nl_watch *w)
 	char err[256];
 
 	rescan_clock_init(&rc, clock_ns(CLOCK_MONOTONIC) / 1000000);
-	while (!stop) {
+	while (!daemon_stop) {
 		uint64_t now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
 		int i, n, timeout = rescan_clock_timeout(&rc, now_ms), event = 0, due;
 
@@ -619,12 +603,7 @@ cmd_run(int argc, char **argv)
 		status = 2;
 		goto done;
 	}
-	{
-		struct sigaction sa = { .sa_handler = on_signal };
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
-	}
+	daemon_catch_signals();
 	log_info("running: %d interfaces, %zu containers", r.ncaps, r.inv->n);
 	status = loop(&r, w);
 	engine_finish(r.e);

@@ -1,0 +1,35 @@
+/* daemon.c — signals and clocks for the long-running commands. */
+#include <signal.h>
+#include <string.h>
+
+#include "daemon.h"
+
+volatile sig_atomic_t daemon_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	daemon_stop = 1;
+}
+
+void
+daemon_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
