@@ -38,6 +38,11 @@ void engine_set_live(struct engine *e, int live);
 /* The attribution index in force (NULL without an inventory). */
 const struct attrib *engine_attrib(const struct engine *e);
 void engine_iface_ifindex(struct engine *e, int iface, int ifindex);
+/* Live: conntrack's table of translated connections (borrowed). A flow seen
+ * after DNAT or masquerade is attributed by its real ends, and its record
+ * carries both tuples. */
+struct nat_table;
+void engine_set_nat(struct engine *e, const struct nat_table *nat);
 /* Expire idle flows by the wall clock (live: no packets may come). */
 void engine_tick(struct engine *e, uint64_t now_ns);
 /* Flow records go to every sink added here (none: records are not built). */

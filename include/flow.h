@@ -14,6 +14,7 @@
 #include "decode.h"
 
 struct inv_container;
+struct nat_entry;
 
 /* The key is canonical: side 0 is the lower (address, port) endpoint, so both
  * directions find the same slot. VLAN ids, tunnel depth/type and VNI are part
@@ -84,6 +85,7 @@ struct flow {
 	uint8_t has_mac;               /* bit per key side */
 	/* Set by the flow-creation hook (attribution), read by record encoders. */
 	const struct inv_container *ctr[2];
+	struct nat_entry *nat;         /* live: the connection's tuples before and after NAT */
 };
 
 #define FLOW_NIL UINT32_MAX

@@ -37,6 +37,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "nat.h"
 #include "netlink.h"
 #include "scan.h"
 
@@ -67,6 +68,7 @@ struct run {
 	int bufsize;
 	const char *bpf;
 	unsigned long long deduped;
+	struct nat_table *nat;
 };
 
 static void
@@ -336,7 +338,7 @@ check_drops(struct run *r)
 static int
 loop(struct run *r, struct nl_watch *w)
 {
-	struct pollfd pfd[MAX_CAPS + 1];
+	struct pollfd pfd[MAX_CAPS + 2];
 	struct rescan_clock rc;
 	uint64_t next_tick = 0;
 	char err[256];
@@ -356,13 +358,20 @@ loop(struct run *r, struct nl_watch *w)
 		pfd[r->ncaps].fd = nl_watch_fd(w);
 		pfd[r->ncaps].events = POLLIN;
 		pfd[r->ncaps].revents = 0;
-		n = poll(pfd, (nfds_t)r->ncaps + 1, timeout);
+		pfd[r->ncaps + 1].fd = r->nat ? nat_fd(r->nat) : -1;
+		pfd[r->ncaps + 1].events = POLLIN;
+		pfd[r->ncaps + 1].revents = 0;
+		n = poll(pfd, (nfds_t)r->ncaps + 2, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 2;
 		}
+		/* Conntrack first: a connection's NAT entry is made when its
+		 * first packet passes, so read it before that packet is. */
+		if (r->nat && pfd[r->ncaps + 1].revents && nat_drain(r->nat) < 0)
+			log_warnx("conntrack: reading events failed");
 		/* Captures: drain each a round at a time. TPACKET_V3 hands out
 		 * blocks on its timeout too, so read even without POLLIN. */
 		for (i = r->ncaps - 1; i >= 0; i--) {
@@ -589,6 +598,12 @@ cmd_run(int argc, char **argv)
 		goto done;
 	}
 	engine_set_live(r.e, 1);
+	/* NAT: published ports and Services are DNAT, egress is masquerade. */
+	if (!(r.nat = nat_open(err, sizeof(err))))
+		log_warnx("conntrack: %s: flows through NAT are attributed by what the capture "
+		          "sees only", err);
+	else
+		engine_set_nat(r.e, r.nat);
 	r.autocap = nifaces == 0;
 	for (i = 0; i < nifaces; i++)
 		if (cap_open(&r, ifaces[i], 1) < 0) {
@@ -619,6 +634,7 @@ done:
 	for (i = 0; i < nouts; i++)
 		output_close(outs[i]);
 	engine_free(r.e);           /* before the scanner: flows hold containers */
+	nat_close(r.nat);
 	nl_watch_close(w);
 	scanner_free(r.sc);
 	conf_free(&cf);

@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "engine.h"
 #include "log.h"
+#include "nat.h"
 #include "netlink.h"
 
 #define ENGINE_MAX_OUTPUTS 16
@@ -24,6 +25,7 @@ struct engine {
 	int nifindex;
 	struct sock_table *socks;    /* live: host sockets, refreshed on a miss */
 	uint64_t socks_ns;
+	const struct nat_table *nat; /* live: conntrack's translated connections */
 	struct output *flow_out[ENGINE_MAX_OUTPUTS];
 	int nflow_out;
 	char **ifnames;
@@ -50,10 +52,13 @@ emit_flow(const struct flow *f, enum flow_end why, void *data)
 			e->st.output_failures++;
 	/* The flow ends (an active-timeout part goes on): let go of its
 	 * containers. */
-	if (why != FLOW_END_ACTIVE)
+	if (why != FLOW_END_ACTIVE) {
 		for (side = 0; side < 2; side++)
 			if (f->ctr[side])
 				((struct inv_container *)f->ctr[side])->refs--;
+		free(f->nat);
+		((struct flow *)f)->nat = NULL;
+	}
 }
 
 struct engine *
@@ -156,6 +161,25 @@ is_loopback(int family, const uint8_t *a)
  * link address the capture saw (a veth's MAC belongs to one container);
  * then by IP address; and a host address, live, by the socket that owns
  * its port (host-network containers). */
+/* The NAT entry of a new flow, as the initiator's first packet shows it. */
+static void
+nat_of(struct engine *e, struct flow *f)
+{
+	struct nat_tuple seen = { .family = f->key.family, .proto = f->key.proto };
+	struct nat_entry ne;
+	int s = flow_src_side(f), d = flow_dst_side(f);
+	size_t alen = f->key.family == 6 ? 16 : 4;
+
+	if (!e->nat || f->key.noports)
+		return;
+	memcpy(seen.src, f->key.addr[s], alen);
+	memcpy(seen.dst, f->key.addr[d], alen);
+	seen.sport = f->key.port[s];
+	seen.dport = f->key.port[d];
+	if (nat_lookup(e->nat, &seen, &ne) == 1 && (f->nat = malloc(sizeof(*f->nat))))
+		*f->nat = ne;
+}
+
 static void
 attribute_flow(struct flow *f, void *data)
 {
@@ -163,6 +187,7 @@ attribute_flow(struct flow *f, void *data)
 	const struct inv_container *onif = NULL;
 	int side;
 
+	nat_of(e, f);
 	if (f->iface >= 0 && f->iface < e->nifindex && e->ifindex[f->iface] > 0)
 		onif = attrib_by_host_ifindex(e->attrib, e->ifindex[f->iface]);
 	for (side = 0; side < 2; side++) {
@@ -176,6 +201,11 @@ attribute_flow(struct flow *f, void *data)
 			c = attrib_by_mac(e->attrib, f->mac[side]);
 		if (!c)
 			c = attrib_by_ip(e->attrib, f->key.family, f->key.addr[side]);
+		/* Behind NAT: the initiator's address before translation, the
+		 * responder's after (a published port's container). */
+		if (!c && f->nat)
+			c = attrib_by_ip(e->attrib, f->key.family, side == flow_src_side(f) ?
+			                 f->nat->orig.src : f->nat->reply.src);
 		if (!c && e->live && !f->key.noports &&
 		    (f->key.proto == 6 || f->key.proto == 17) &&
 		    (attrib_is_host(e->attrib, f->key.family, f->key.addr[side]) ||
@@ -207,6 +237,12 @@ const struct attrib *
 engine_attrib(const struct engine *e)
 {
 	return e->attrib;
+}
+
+void
+engine_set_nat(struct engine *e, const struct nat_table *nat)
+{
+	e->nat = nat;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include "community-id.h"
 #include "inventory.h"
+#include "nat.h"
 #include "output.h"
 
 static const char *
@@ -77,6 +78,20 @@ add_container(struct strbuf *b, const struct inv_container *c)
 	add_key(b, "pod");
 	add_str_or_null(b, c->pod);
 	strbuf_adds(b, ",\"profile\":null}");
+}
+
+static void
+add_tuple(struct strbuf *b, const struct nat_tuple *t)
+{
+	strbuf_adds(b, "{\"src\":");
+	strbuf_add_ip(b, t->family, t->src);
+	strbuf_adds(b, ",\"sport\":");
+	strbuf_addu64(b, t->sport);
+	strbuf_adds(b, ",\"dst\":");
+	strbuf_add_ip(b, t->family, t->dst);
+	strbuf_adds(b, ",\"dport\":");
+	strbuf_addu64(b, t->dport);
+	strbuf_addc(b, '}');
 }
 
 static void
@@ -199,6 +214,18 @@ record_json(struct strbuf *b, const struct record *r)
 		strbuf_addu64(b, f->icmp_type);
 		strbuf_adds(b, ",\"code\":");
 		strbuf_addu64(b, f->icmp_code);
+		strbuf_addc(b, '}');
+	} else
+		strbuf_adds(b, "null");
+	/* The connection as conntrack knows it: what the initiator sent
+	 * (original) and what the responder answers (reply), when NAT made
+	 * them differ from what this capture saw. */
+	add_key(b, "nat");
+	if (f->nat) {
+		strbuf_adds(b, "{\"original\":");
+		add_tuple(b, &f->nat->orig);
+		strbuf_adds(b, ",\"reply\":");
+		add_tuple(b, &f->nat->reply);
 		strbuf_addc(b, '}');
 	} else
 		strbuf_adds(b, "null");

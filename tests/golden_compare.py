@@ -22,7 +22,7 @@ import sys
 RECORD_KEYS = ["time", "type", "node", "community_id", "proto", "src", "dst", "direction",
                "profile", "rule", "verdict", "reason", "first_seen", "last_seen", "packets",
                "bytes", "packets_to_src", "bytes_to_src", "tcp_state", "midstream", "end", "part",
-               "interface", "vlan", "tunnel", "icmp"]
+               "interface", "vlan", "tunnel", "icmp", "nat"]
 SRC_KEYS = ["ip", "port", "container"]
 DST_KEYS = ["ip", "port", "container", "dns"]
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -37,7 +37,7 @@ def flatten(obj, prefix=""):
     out = {}
     for k, v in obj.items():
         key = prefix + k
-        if isinstance(v, dict) and k not in ("tunnel", "icmp"):
+        if isinstance(v, dict) and k not in ("tunnel", "icmp", "nat"):
             out.update(flatten(v, key + "."))
         else:
             out[key] = v

@@ -5,6 +5,8 @@
 #    frame is counted once although it crosses two veths: the record's
 #    packet count equals what tcpdump sees on one container's veth;
 #  - a host-network container is found through its socket (sock_diag);
+#  - a published port (podman's DNAT + masquerade) is attributed to its
+#    container, with conntrack's original and reply tuples in the record;
 #  - a container started after the daemon is captured and named;
 #  - SIGTERM writes every open flow and exits 0.
 # Traffic stays on podman's bridge and the host's own addresses.
@@ -23,12 +25,15 @@ it_busybox_rootfs "$R" || it_fatal "rootfs"
 it_podman_service /run/podman/podman.sock || it_fatal "podman service"
 
 tag=cnr$$
-it_cleanup "podman rm -f -t 0 --ignore $tag-web $tag-cli $tag-hostweb $tag-late"
+it_cleanup "podman rm -f -t 0 --ignore $tag-web $tag-cli $tag-hostweb $tag-late $tag-pub"
 podman run -d --name "$tag-web" --label app=web --rootfs "$R" /bin/httpd -f -p 80 -h /www >/dev/null ||
 	it_fatal "podman run web"
 podman run -d --name "$tag-cli" --rootfs "$R" /bin/sleep 600 >/dev/null || it_fatal "podman run cli"
 podman run -d --name "$tag-hostweb" --network host --label app=hostweb --rootfs "$R" \
 	/bin/httpd -f -p 127.0.0.1:18089 -h /www >/dev/null || it_fatal "podman run hostweb"
+podman run -d --name "$tag-pub" -p 127.0.0.1:18482:80 --rootfs "$R" /bin/httpd -f -p 80 -h /www \
+	>/dev/null || it_fatal "podman run pub"
+pub_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-pub")
 web_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-web")
 web_pid=$(podman inspect -f '{{.State.Pid}}' "$tag-web")
 web_iflink=$(nsenter -t "$web_pid" -n ip -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\):.*/\1/p')
@@ -45,6 +50,8 @@ it_cleanup "it_kill_pid $tdpid"
 sleep 1
 
 for _ in 1 2 3; do podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "wget web"; done
+# Through the published port: DNAT to pub, masquerade from the host.
+curl -s -o /dev/null "http://127.0.0.1:18482/" || it_fail "fetch through the published port"
 # A container that starts now.
 podman run -d --name "$tag-late" --rootfs "$R" /bin/sh -c "sleep 1; wget -qO- http://$web_ip/; sleep 600" \
 	>/dev/null || it_fatal "podman run late"
@@ -60,9 +67,9 @@ it_eq "SIGTERM: exit 0" "$rc" 0
 # independent count of the same frames.
 tshark -r "$IT_TMP/web.pcap" -T fields -e tcp.srcport -e tcp.dstport -Y "tcp.port == 80" 2>/dev/null |
 	awk '{ p = ($1 == 80) ? $2 : $1; n[p]++ } END { for (k in n) print k, n[k] }' >"$IT_TMP/tcpdump-counts"
-$PY - "$IT_TMP/flows.json" "$tag" "$web_ip" "$IT_TMP/tcpdump-counts" <<'PYEOF'
+$PY - "$IT_TMP/flows.json" "$tag" "$web_ip" "$IT_TMP/tcpdump-counts" "$pub_ip" <<'PYEOF'
 import json, sys
-path, tag, web_ip, counts = sys.argv[1:]
+path, tag, web_ip, counts, pub_ip = sys.argv[1:]
 recs = [json.loads(l) for l in open(path)]
 want = {int(a): int(b) for a, b in (l.split() for l in open(counts))}
 ok = True
@@ -84,6 +91,17 @@ for r in from_cli:
 late = [r for r in http if name(r["src"]) == tag + "-late"]
 check("container started after the daemon: its flow captured and named", len(late) == 1)
 check("SIGTERM flushed open flows (end eof or fin)", all(r["end"] in ("eof", "fin") for r in http))
+pub = [r for r in recs if r["proto"] == "tcp" and r["dst"]["ip"] == pub_ip and r["dst"]["port"] == 80]
+check("published-port flow captured on pub's veth (%d)" % len(pub), len(pub) == 1)
+if pub:
+    r = pub[0]
+    nat = r["nat"] or {}
+    check("attributed to pub", name(r["dst"]) == tag + "-pub")
+    check("conntrack's original tuple: 127.0.0.1 -> 127.0.0.1:18482 (%s)" % nat.get("original"),
+          (nat.get("original") or {}).get("dst") == "127.0.0.1" and
+          (nat.get("original") or {}).get("dport") == 18482)
+    check("and the reply comes from pub:80", (nat.get("reply") or {}).get("src") == pub_ip and
+          (nat.get("reply") or {}).get("sport") == 80)
 sys.exit(0 if ok else 1)
 PYEOF
 it_eq "live records" "$?" 0
