@@ -8,9 +8,11 @@
 #include <time.h>
 
 extern volatile sig_atomic_t daemon_stop;
+extern volatile sig_atomic_t daemon_hup;
 
 /* SIGINT and SIGTERM set daemon_stop (the loop then finishes cleanly);
- * SIGPIPE is ignored (a sink's reader went away: its write fails instead). */
+ * SIGHUP sets daemon_hup (files are reopened: logrotate); SIGPIPE is
+ * ignored (a sink's reader went away: its write fails instead). */
 void daemon_catch_signals(void);
 /* Nanoseconds on a clock (CLOCK_REALTIME for records, CLOCK_MONOTONIC for
  * intervals). */

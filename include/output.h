@@ -32,6 +32,8 @@ struct output_ops {
 	int (*open)(struct output *o, const char *arg, char *err, size_t errlen);
 	int (*write)(struct output *o, const struct record *r);
 	int (*flush)(struct output *o);
+	/* Reopen what the sink writes to (after logrotate moved it); may be NULL. */
+	int (*reopen)(struct output *o);
 	void (*close)(struct output *o);
 };
 
@@ -46,6 +48,7 @@ struct output {
 struct output *output_open(const char *spec, char *err, size_t errlen);
 int output_write(struct output *o, const struct record *r);
 int output_flush(struct output *o);
+int output_reopen(struct output *o);
 void output_close(struct output *o);
 
 extern const struct output_ops output_json_ops;

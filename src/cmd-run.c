@@ -37,6 +37,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "nat.h"
 #include "netlink.h"
 #include "scan.h"
@@ -69,6 +70,9 @@ struct run {
 	const char *bpf;
 	unsigned long long deduped;
 	struct nat_table *nat;
+	struct metrics_server *metrics;
+	struct output **outs;
+	int nouts;
 };
 
 static void
@@ -85,7 +89,8 @@ usage(FILE *fp)
 	    "  --flows SINK      where finished flow records go (json:-, json:PATH)\n"
 	    "  --bpf EXPR        an extra capture filter\n"
 	    "  --buffer-size M   kernel ring per interface in MiB (default 8)\n"
-	    "  --user USER       run as USER after start-up (default cnetmon, if it exists)\n");
+	    "  --user USER       run as USER after start-up (default cnetmon, if it exists)\n"
+	    "  --metrics A:P     Prometheus metrics on http://A:P/metrics\n");
 }
 
 /* ---- config file ------------------------------------------------------- */
@@ -99,7 +104,7 @@ struct conf {
 
 static const char *const conf_keys[] = {
 	"interface", "flows", "output", "bpf", "buffer-size", "max-flows", "timeout", "node",
-	"grace", "user", "verbose",
+	"grace", "user", "verbose", "metrics",
 };
 
 static int
@@ -299,6 +304,94 @@ follow_inventory(struct run *r)
 			cap_close(r, j, "its container is gone");
 }
 
+/* /metrics: what the daemon has done, per interface and overall. */
+static void
+render_metrics(struct strbuf *out, void *data)
+{
+	struct run *r = data;
+	const struct engine_stats *es = engine_stats(r->e);
+	const struct flow_stats *fs = engine_flow_stats(r->e);
+	struct strbuf lab;
+	unsigned long long undecoded = 0, running = 0, gone = 0;
+	int i, k;
+	size_t c;
+
+	strbuf_init(&lab, 128);
+	metrics_family(out, "cnetmon_packets_total", "counter", "Packets read from all captures.");
+	metrics_sample(out, "cnetmon_packets_total", NULL, es->packets);
+	metrics_family(out, "cnetmon_bytes_total", "counter", "Bytes on the wire of those packets.");
+	metrics_sample(out, "cnetmon_bytes_total", NULL, es->bytes);
+	for (k = 0; k < 2; k++) {
+		metrics_family(out, k ? "cnetmon_interface_kernel_drops_total" :
+		                        "cnetmon_interface_packets_total", "counter",
+		               k ? "Packets the kernel dropped because the capture ring was full." :
+		                   "Packets captured on the interface.");
+		for (i = 0; i < r->ncaps; i++) {
+			unsigned long long rx = 0, dr = 0;
+			capture_live_stats(r->caps[i].c, &rx, &dr);
+			strbuf_reset(&lab);
+			strbuf_adds(&lab, "interface=\"");
+			metrics_label_escape(&lab, r->caps[i].name);
+			strbuf_addc(&lab, '"');
+			strbuf_addc(&lab, '\0');
+			metrics_sample(out, k ? "cnetmon_interface_kernel_drops_total" :
+			                        "cnetmon_interface_packets_total", lab.p, k ? dr : rx);
+		}
+	}
+	metrics_family(out, "cnetmon_frames_deduplicated_total", "counter",
+	               "Frames between two captured containers, counted at the sender's veth only.");
+	metrics_sample(out, "cnetmon_frames_deduplicated_total", NULL, r->deduped);
+	for (k = 1; k < DEC_REASON_MAX; k++)
+		undecoded += es->undecoded[k];
+	metrics_family(out, "cnetmon_packets_undecoded_total", "counter",
+	               "Packets that made no flow (not IP, or damaged).");
+	metrics_sample(out, "cnetmon_packets_undecoded_total", NULL, undecoded);
+	metrics_family(out, "cnetmon_flows_active", "gauge", "Flows in the table now.");
+	metrics_sample(out, "cnetmon_flows_active", NULL, fs->active);
+	metrics_family(out, "cnetmon_flows_created_total", "counter", "Flows started.");
+	metrics_sample(out, "cnetmon_flows_created_total", NULL, fs->created);
+	metrics_family(out, "cnetmon_flow_records_total", "counter",
+	               "Flow records emitted (active-timeout parts included).");
+	metrics_sample(out, "cnetmon_flow_records_total", NULL, fs->records);
+	metrics_family(out, "cnetmon_flows_evicted_total", "counter",
+	               "Flows finished early because the table was full (--max-flows).");
+	metrics_sample(out, "cnetmon_flows_evicted_total", NULL, fs->evicted);
+	for (k = 0; k < 2; k++) {
+		metrics_family(out, k ? "cnetmon_sink_failures_total" : "cnetmon_sink_records_total",
+		               "counter", k ? "Records a sink could not write." :
+		                              "Records written to a sink.");
+		for (i = 0; i < r->nouts; i++) {
+			strbuf_reset(&lab);
+			strbuf_adds(&lab, "sink=\"");
+			metrics_label_escape(&lab, r->outs[i]->spec);
+			strbuf_addc(&lab, '"');
+			strbuf_addc(&lab, '\0');
+			metrics_sample(out, k ? "cnetmon_sink_failures_total" : "cnetmon_sink_records_total",
+			               lab.p, k ? r->outs[i]->failed : r->outs[i]->written);
+		}
+	}
+	for (c = 0; r->inv && c < r->inv->n; c++) {
+		if (r->inv->c[c]->gone_ns)
+			gone++;
+		else
+			running++;
+	}
+	metrics_family(out, "cnetmon_containers", "gauge",
+	               "Containers in the inventory: running, or gone but kept for their grace period.");
+	metrics_sample(out, "cnetmon_containers", "state=\"running\"", running);
+	metrics_sample(out, "cnetmon_containers", "state=\"gone\"", gone);
+	if (r->nat) {
+		const struct nat_stats *ns = nat_stats(r->nat);
+		metrics_family(out, "cnetmon_nat_entries", "gauge",
+		               "Translated connections known from conntrack.");
+		metrics_sample(out, "cnetmon_nat_entries", NULL, ns->entries);
+		metrics_family(out, "cnetmon_nat_event_losses_total", "counter",
+		               "Times conntrack events were lost (ENOBUFS) and the table was dumped again.");
+		metrics_sample(out, "cnetmon_nat_event_losses_total", NULL, ns->enobufs);
+	}
+	strbuf_free(&lab);
+}
+
 /* Count-once rule for a frame captured on container veth k. */
 static int
 is_other_containers_frame(struct run *r, const struct cap *k, const struct pkt *p)
@@ -338,7 +431,7 @@ check_drops(struct run *r)
 static int
 loop(struct run *r, struct nl_watch *w)
 {
-	struct pollfd pfd[MAX_CAPS + 2];
+	struct pollfd pfd[MAX_CAPS + 2 + METRICS_MAX_FDS];
 	struct rescan_clock rc;
 	uint64_t next_tick = 0;
 	char err[256];
@@ -346,10 +439,15 @@ loop(struct run *r, struct nl_watch *w)
 	rescan_clock_init(&rc, clock_ns(CLOCK_MONOTONIC) / 1000000);
 	while (!daemon_stop) {
 		uint64_t now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
-		int i, n, timeout = rescan_clock_timeout(&rc, now_ms), event = 0, due;
+		int i, n, timeout = rescan_clock_timeout(&rc, now_ms), event = 0, due, nm = 0;
 
 		if (timeout > 1000)
 			timeout = 1000;
+		if (r->metrics) {
+			int mt = metrics_timeout_ms(r->metrics);
+			if (mt >= 0 && mt < timeout)
+				timeout = mt;
+		}
 		for (i = 0; i < r->ncaps; i++) {
 			pfd[i].fd = capture_live_fd(r->caps[i].c);
 			pfd[i].events = POLLIN;
@@ -361,13 +459,17 @@ loop(struct run *r, struct nl_watch *w)
 		pfd[r->ncaps + 1].fd = r->nat ? nat_fd(r->nat) : -1;
 		pfd[r->ncaps + 1].events = POLLIN;
 		pfd[r->ncaps + 1].revents = 0;
-		n = poll(pfd, (nfds_t)r->ncaps + 2, timeout);
+		if (r->metrics)
+			nm = metrics_pollfds(r->metrics, &pfd[r->ncaps + 2], METRICS_MAX_FDS);
+		n = poll(pfd, (nfds_t)(r->ncaps + 2 + nm), timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			return 2;
 		}
+		if (r->metrics)
+			metrics_service(r->metrics);
 		/* Conntrack first: a connection's NAT entry is made when its
 		 * first packet passes, so read it before that packet is. */
 		if (r->nat && pfd[r->ncaps + 1].revents && nat_drain(r->nat) < 0)
@@ -411,6 +513,12 @@ loop(struct run *r, struct nl_watch *w)
 				log_warnx("%s", err);
 			}
 		}
+		if (daemon_hup) {
+			daemon_hup = 0;
+			for (i = 0; i < r->nouts; i++)
+				output_reopen(r->outs[i]);
+			log_info("SIGHUP: sinks reopened");
+		}
 		if (now_ms >= next_tick) {
 			engine_tick(r->e, clock_ns(CLOCK_REALTIME));
 			check_drops(r);
@@ -424,11 +532,12 @@ int
 cmd_run(int argc, char **argv)
 {
 	enum { OPT_FLOWS = 256, OPT_BPF, OPT_BUF, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE, OPT_GRACE,
-	       OPT_CHECK, OPT_USER };
+	       OPT_CHECK, OPT_USER, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
@@ -450,7 +559,7 @@ cmd_run(int argc, char **argv)
 	struct scan_config sc;
 	struct nl_watch *w = NULL;
 	char err[512], *end;
-	const char *node = NULL, *config = DEFAULT_CONFIG, *user = "cnetmon";
+	const char *node = NULL, *config = DEFAULT_CONFIG, *user = "cnetmon", *metrics = NULL;
 	int config_given = 0, check = 0, user_given = 0, nall;
 	static struct conf cf;
 	char **all;
@@ -494,6 +603,7 @@ cmd_run(int argc, char **argv)
 		case 'c': break;                     /* read above */
 		case OPT_CHECK: check = 1; break;
 		case OPT_USER: user = optarg; user_given = 1; break;
+		case OPT_METRICS: metrics = optarg; break;
 		case 'i':
 			if (nifaces == MAX_CAPS)
 				fatalx("at most %d -i", MAX_CAPS);
@@ -576,6 +686,13 @@ cmd_run(int argc, char **argv)
 			goto done;
 		}
 	}
+	r.outs = outs;
+	r.nouts = nouts;
+	if (metrics && !(r.metrics = metrics_open(metrics, render_metrics, &r, err, sizeof(err)))) {
+		log_warnx("--metrics %s", err);
+		status = 2;
+		goto done;
+	}
 	for (i = 0; i < nifaces && check; i++)
 		if (!if_nametoindex(ifaces[i])) {
 			log_warnx("-i %s: no such interface", ifaces[i]);
@@ -633,6 +750,7 @@ done:
 		capture_close(r.caps[i].c);
 	for (i = 0; i < nouts; i++)
 		output_close(outs[i]);
+	metrics_close(r.metrics);
 	engine_free(r.e);           /* before the scanner: flows hold containers */
 	nat_close(r.nat);
 	nl_watch_close(w);

@@ -5,12 +5,20 @@
 #include "daemon.h"
 
 volatile sig_atomic_t daemon_stop;
+volatile sig_atomic_t daemon_hup;
 
 static void
 on_stop(int sig)
 {
 	(void)sig;
 	daemon_stop = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	daemon_hup = 1;
 }
 
 void
@@ -22,6 +30,8 @@ daemon_catch_signals(void)
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -82,6 +82,26 @@ json_write(struct output *o, const struct record *r)
 	return 0;
 }
 
+/* SIGHUP: logrotate renamed the file; what was buffered goes to the old
+ * one, then the path is opened afresh. */
+static int
+json_reopen(struct output *o)
+{
+	struct json_sink *js = o->priv;
+	FILE *fp;
+
+	if (!js->path)
+		return 0;
+	json_flush(o);
+	if (!(fp = fopen(js->path, "ae"))) {
+		log_warn("%s: reopen", js->path);
+		return -1;          /* keep writing to the old file rather than nowhere */
+	}
+	fclose(js->fp);
+	js->fp = fp;
+	return 0;
+}
+
 static void
 json_close(struct output *o)
 {
@@ -100,5 +120,6 @@ const struct output_ops output_json_ops = {
 	.open = json_open,
 	.write = json_write,
 	.flush = json_flush,
+	.reopen = json_reopen,
 	.close = json_close,
 };

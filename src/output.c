@@ -60,6 +60,12 @@ output_flush(struct output *o)
 	return o->ops->flush ? o->ops->flush(o) : 0;
 }
 
+int
+output_reopen(struct output *o)
+{
+	return o->ops->reopen ? o->ops->reopen(o) : 0;
+}
+
 void
 output_close(struct output *o)
 {

@@ -39,7 +39,8 @@ web_pid=$(podman inspect -f '{{.State.Pid}}' "$tag-web")
 web_iflink=$(nsenter -t "$web_pid" -n ip -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\):.*/\1/p')
 web_veth=$(ip -o link | awk -F': ' -v i="$web_iflink" '$1 == i { sub(/@.*/, "", $2); print $2 }')
 
-"$BIN" run -v --flows json:"$IT_TMP/flows.json" >"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
+"$BIN" run -v --flows json:"$IT_TMP/flows.json" --metrics 127.0.0.1:19413 \
+	>"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
 rpid=$!
 it_cleanup "it_kill_pid $rpid"
 for _ in $(seq 50); do grep -q "running:" "$IT_TMP/run.err" && break; sleep 0.1; done
@@ -56,6 +57,12 @@ curl -s -o /dev/null "http://127.0.0.1:18482/" || it_fail "fetch through the pub
 podman run -d --name "$tag-late" --rootfs "$R" /bin/sh -c "sleep 1; wget -qO- http://$web_ip/; sleep 600" \
 	>/dev/null || it_fatal "podman run late"
 sleep 4
+curl -s http://127.0.0.1:19413/metrics >"$IT_TMP/metrics.txt"
+it_check "metrics: packets counted on web's veth" \
+	grep -Eq "^cnetmon_interface_packets_total\{interface=\"$web_veth\"\} [1-9]" "$IT_TMP/metrics.txt"
+it_check "metrics: flows created" grep -Eq '^cnetmon_flows_created_total [1-9]' "$IT_TMP/metrics.txt"
+it_check "metrics: running containers" grep -Eq '^cnetmon_containers\{state="running"\} [1-9]' "$IT_TMP/metrics.txt"
+it_check "metrics: no kernel drops" sh -c "! grep -Eq '^cnetmon_interface_kernel_drops_total.* [1-9]' '$IT_TMP/metrics.txt'"
 it_kill_pid "$tdpid"
 kill -TERM "$rpid"
 rc=0
@@ -108,22 +115,32 @@ it_eq "live records" "$?" 0
 
 # A host-network container shares the host's addresses: only the socket
 # that owns the port says which container it is (-i replaces auto mode).
-"$BIN" run -v -i lo --flows json:"$IT_TMP/lo.json" 2>"$IT_TMP/lo.err" &
+"$BIN" run -v -i lo --flows json:"$IT_TMP/lo.json" --timeout tcp-closed=0.2 2>"$IT_TMP/lo.err" &
 rpid=$!
 it_cleanup "it_kill_pid $rpid"
 for _ in $(seq 50); do grep -q "running:" "$IT_TMP/lo.err" && break; sleep 0.1; done
 sleep 0.5
 podman exec "$tag-hostweb" wget -qO- "http://127.0.0.1:18089/" >/dev/null || it_fail "fetch from hostweb"
-sleep 0.5
+sleep 1.5
+# logrotate: the file is moved, SIGHUP, and later records go to a new file.
+mv "$IT_TMP/lo.json" "$IT_TMP/lo.json.1"
+kill -HUP "$rpid"
+sleep 0.3
+podman exec "$tag-hostweb" wget -qO- "http://127.0.0.1:18089/" >/dev/null || it_fail "second fetch"
+sleep 1.5
 kill -TERM "$rpid"
-wait "$rpid"
-$PY - "$IT_TMP/lo.json" "$tag" <<'PYEOF'
+rc=0
+wait "$rpid" || rc=$?
+it_eq "SIGHUP does not stop the daemon" "$rc" 0
+it_check "SIGHUP reopens json:PATH: a new file gets the later records" test -s "$IT_TMP/lo.json"
+cat "$IT_TMP/lo.json.1" "$IT_TMP/lo.json" >"$IT_TMP/lo-all.json"
+$PY - "$IT_TMP/lo-all.json" "$tag" <<'PYEOF'
 import json, sys
 path, tag = sys.argv[1:]
 recs = [json.loads(l) for l in open(path)]
 hw = [r for r in recs if r["proto"] == "tcp" and r["dst"]["port"] == 18089]
-ok = len(hw) == 1
-print(("ok   " if ok else "FAIL ") + "one flow to the host-network container (%d)" % len(hw))
+ok = len(hw) == 2
+print(("ok   " if ok else "FAIL ") + "two flows to the host-network container (%d)" % len(hw))
 if ok:
     r = hw[0]
     for desc, cond in (("its server side named by the listening socket",
