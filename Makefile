@@ -39,7 +39,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
 BIN      := $(BUILD)/cnetmon
 
-.PHONY: all check unit golden corpus demo deps install clean valgrind bench fuzz
+.PHONY: all check unit golden corpus demo deps install clean valgrind bench fuzz fuzz-profile
 
 all: $(BIN) cnetmon
 
@@ -105,6 +105,17 @@ build-fuzz/fuzz-read: fuzz/fuzz-read.c $(LIB_SRCS) build-fuzz/gen/cri.pb-c.c
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o $@ $^ $(PKG_LIBS) -lm
 
+build-fuzz/fuzz-profile: fuzz/fuzz-profile.c $(LIB_SRCS) build-fuzz/gen/cri.pb-c.c
+	mkdir -p build-fuzz/corpus-profile
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Ibuild-fuzz/gen $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $^ $(PKG_LIBS) -lm
+
+# libFuzzer over the profile parser and set checks, seeded with profiles/.
+fuzz-profile: build-fuzz/fuzz-profile
+	build-fuzz/fuzz-profile -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    build-fuzz/corpus-profile profiles
+
 build-fuzz/gen/cri.pb-c.c: proto/cri.proto
 	mkdir -p build-fuzz/gen
 	protoc-c --c_out=build-fuzz/gen -Iproto proto/cri.proto
@@ -119,6 +130,7 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cnetmon
 	install -m 0644 man/cnetmon.8 $(DESTDIR)$(PREFIX)/share/man/man8/cnetmon.8
 	install -m 0644 man/cnetmon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/cnetmon.conf.5
+	install -m 0644 man/cnetmon.profile.5 $(DESTDIR)$(PREFIX)/share/man/man5/cnetmon.profile.5
 
 clean:
 	rm -rf build build-san build-fuzz cnetmon

@@ -17,6 +17,7 @@ static const struct {
 	{ "read", cmd_read, "analyse capture files (pcap, pcapng) into flow records" },
 	{ "containers", cmd_containers, "list the containers on this host (--json: inventory)" },
 	{ "run", cmd_run, "capture live on container interfaces, attribute, emit flow records" },
+	{ "check", cmd_check, "validate network profiles (FILE:LINE:COL errors, exit 2)" },
 };
 
 static void

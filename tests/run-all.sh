@@ -28,6 +28,7 @@ suite unit "$B/unit-tests" --jobs 2
 suite golden "$here/golden.sh" "$BIN"
 suite tshark /usr/bin/python3 "$here/tshark_check.py" "$BIN"
 suite bad-input "$here/bad-input.sh" "$BIN"
+suite profiles "$here/profiles.sh" "$BIN"
 suite corpus "$here/corpus.sh" "$BIN"
 # Real containers, namespaces and collectors: each says SKIPPED without root.
 for t in "$here"/integration/*.sh; do

@@ -68,10 +68,16 @@ it_check "no warning" test ! -s "$T/err"
 it_kill_pid "$SPID"
 
 start_server --fail || it_fatal "CRI server did not start"
-"$DRV" -c "$T/state" -g "$T/cri.sock" containerd "$CID" >"$T/out" 2>"$T/err"
+# On a loaded machine the Python server may answer after cnetmon's 2 s CRI
+# timeout (a warning, not a status): ask again, a few times.
+for _ in 1 2 3; do
+	"$DRV" -c "$T/state" -g "$T/cri.sock" containerd "$CID" >"$T/out" 2>"$T/err"
+	grep -q "Timeout was reached" "$T/err" || break
+done
 it_check "a failing CRI: the container is still found" grep -q "^$CID	result	1$" "$T/out"
 it_check "... without labels" sh -c "! grep -q 'label' '$T/out'"
 it_check "... and the gRPC status is reported" grep -q "grpc-status 14" "$T/err"
+grep -q "grpc-status 14" "$T/err" || sed "s/^/  stderr: /" "$T/err" >&2
 it_kill_pid "$SPID"
 
 "$DRV" -c "$T/state" -g "$T/nothing.sock" containerd "$CID" >"$T/out" 2>"$T/err"

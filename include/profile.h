@@ -1,0 +1,110 @@
+/* profile.h — network profiles (DESIGN.md "Profiles", cnetmon.profile(5)):
+ * the parsed form of .profile files, and the checks `cnetmon check` makes.
+ *
+ *   profile NAME {
+ *       match SELECTOR...           # selectors on one line are ANDed,
+ *       match SELECTOR...           # several match lines are ORed
+ *       ingress|egress allow|deny PROTO [PORTS] from|to PEER[, PEER...]
+ *       default allow|deny
+ *   }
+ *
+ * Parsing keeps every position (file, line, column) so that errors, and
+ * later alerts ("rule": "file:line"), point at the text a person wrote. */
+#ifndef CNETMON_PROFILE_H
+#define CNETMON_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inventory;
+
+enum sel_kind { SEL_NAME, SEL_IMAGE, SEL_ID, SEL_LABEL, SEL_NAMESPACE };
+
+struct selector {
+	enum sel_kind kind;
+	char *key;                /* SEL_LABEL: the label key */
+	char *pattern;            /* glob (id: a prefix) */
+};
+
+struct match {                    /* one match line: all selectors must hold */
+	struct selector *sel;
+	size_t nsel;
+	int line;
+};
+
+enum peer_kind {
+	PEER_ANY, PEER_WORLD, PEER_HOST, PEER_CIDR, PEER_CONTAINER, PEER_PROFILE, PEER_LABEL,
+	PEER_DNS,
+};
+
+struct peer {
+	enum peer_kind kind;
+	uint8_t family;           /* PEER_CIDR: 4 or 6 */
+	uint8_t prefixlen;
+	uint8_t addr[16];
+	char *key;                /* PEER_LABEL */
+	char *pattern;            /* container/label/dns glob, profile name */
+	int line, col;
+};
+
+enum proto_kind { PROTO_ANY = 0, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_SCTP = 132,
+	          PROTO_ICMP = 1, PROTO_ICMPV6 = 58 };
+
+struct port_range {
+	uint16_t lo, hi;
+};
+
+struct rule {
+	int egress;               /* 1 egress (to), 0 ingress (from) */
+	int allow;
+	int proto;                /* enum proto_kind */
+	struct port_range *ports; /* none: every port */
+	size_t nports;
+	struct peer *peers;
+	size_t npeers;
+	const char *file;         /* borrowed from the profile set */
+	int line;
+};
+
+struct profile {
+	char *name;
+	const char *file;
+	int line;                 /* of "profile NAME {" */
+	struct match *matches;
+	size_t nmatches;
+	struct rule *rules;       /* in file order: the first that matches decides */
+	size_t nrules;
+	int default_allow;        /* "default allow"; deny when omitted */
+	int default_line;         /* 0 when omitted */
+};
+
+struct profile_set {
+	struct profile *p;
+	size_t n;
+	char **files;             /* every file read, owned */
+	size_t nfiles;
+};
+
+/* Errors go to a callback as they are found, already formatted
+ * "FILE:LINE:COL: message"; parsing goes on after an error, so that one
+ * run reports them all. */
+typedef void (*profile_error_fn)(const char *msg, void *data);
+
+/* Load PATH (a .profile file, or a directory: its *.profile files in name
+ * order) into set. Returns the number of errors (0: loaded). */
+int profile_load(struct profile_set *set, const char *path, profile_error_fn err, void *data);
+/* Load from a buffer (fuzzing, tests): name is used in messages. */
+int profile_load_buffer(struct profile_set *set, const char *name, const char *text, size_t len,
+                        profile_error_fn err, void *data);
+/* Whole-set checks: duplicate profile names, `profile` peers that name no
+ * profile; with an inventory, containers selected by two profiles.
+ * Returns the number of errors. */
+int profile_check_set(const struct profile_set *set, const struct inventory *inv,
+                      profile_error_fn err, void *data);
+void profile_set_free(struct profile_set *set);
+
+/* Does profile p select container c (DESIGN semantics, globs fnmatch(3)). */
+struct inv_container;
+int profile_selects(const struct profile *p, const struct inv_container *c);
+
+#endif

@@ -1,0 +1,70 @@
+/* cmd-check.c — `cnetmon check PATH...`: validate profile files (and, with
+ * -I, that no container is selected by two profiles). Every error goes to
+ * stderr as FILE:LINE:COL: message; exit 0 when all is well, 2 otherwise,
+ * which is what a CI pipeline wants. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "inventory.h"
+#include "log.h"
+#include "profile.h"
+
+static void
+print_error(const char *msg, void *data)
+{
+	(void)data;
+	fprintf(stderr, "cnetmon: %s\n", msg);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct profile_set set = { 0 };
+	struct inventory *inv = NULL;
+	const char *invpath = NULL;
+	char err[512];
+	int ch, i, errors = 0;
+	size_t rules = 0, k;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "I:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'I': invpath = optarg; break;
+		case 'h':
+			printf("usage: cnetmon check [-I INVENTORY] PATH...\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: cnetmon check [-I INVENTORY] PATH...\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("check: no profile file or directory given");
+		return 2;
+	}
+	if (invpath && !(inv = inventory_load_json(invpath, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	for (i = optind; i < argc; i++)
+		errors += profile_load(&set, argv[i], print_error, NULL);
+	errors += profile_check_set(&set, inv, print_error, NULL);
+	for (k = 0; k < set.n; k++)
+		rules += set.p[k].nrules;
+	if (!errors)
+		printf("cnetmon check: %zu profile%s, %zu rule%s in %zu file%s: OK\n", set.n,
+		       set.n == 1 ? "" : "s", rules, rules == 1 ? "" : "s", set.nfiles,
+		       set.nfiles == 1 ? "" : "s");
+	else
+		fprintf(stderr, "cnetmon check: %d error%s\n", errors, errors == 1 ? "" : "s");
+	profile_set_free(&set);
+	inventory_free(inv);
+	return errors ? 2 : 0;
+}

@@ -1,0 +1,1021 @@
+/* profile-parse.c — .profile files into struct profile (profile.h; the
+ * language: DESIGN.md "Profiles", cnetmon.profile(5)).
+ *
+ * Line-oriented: every statement is one line, so an error costs that line
+ * only and parsing goes on, and `cnetmon check` reports every mistake in a
+ * file at once, each as FILE:LINE:COL. Input is untrusted: sizes are
+ * capped, every token is bounds-checked, nothing is read past a line. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "inventory.h"
+#include "profile.h"
+
+#define MAX_FILE     (4u << 20)
+#define MAX_TOKENS   512          /* per line */
+#define MAX_PROFILES 100000
+#define MAX_RULES    1000000      /* per profile */
+
+enum tok_kind { T_WORD, T_STRING, T_COMMA, T_LBRACE, T_RBRACE };
+
+struct tok {
+	enum tok_kind kind;
+	char *text;                 /* T_WORD, T_STRING: NUL-terminated copy */
+	int col;
+};
+
+struct parser {
+	struct profile_set *set;
+	const char *file;           /* owned by set->files */
+	int line;
+	struct tok t[MAX_TOKENS];
+	int nt;
+	struct profile *cur;        /* open profile, or NULL */
+	int errors;
+	profile_error_fn err;
+	void *data;
+};
+
+static void perr(struct parser *p, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+perr(struct parser *p, int col, const char *fmt, ...)
+{
+	char msg[512], full[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s:%d:%d: %s", p->file, p->line, col, msg);
+	p->errors++;
+	if (p->err)
+		p->err(full, p->data);
+}
+
+/* ---- did you mean ------------------------------------------------------ */
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(size_t) * (lb + 1));
+	}
+	return prev[lb];
+}
+
+/* " (did you mean 'x'?)" for the closest candidate within 2 edits, or "". */
+static const char *
+suggest(const char *word, const char *const *cands, size_t n, char *buf, size_t buflen)
+{
+	size_t i, best = 3;
+	const char *pick = NULL;
+
+	for (i = 0; i < n; i++) {
+		size_t d = edit_distance(word, cands[i]);
+		if (d < best) {
+			best = d;
+			pick = cands[i];
+		}
+	}
+	if (!pick)
+		return "";
+	snprintf(buf, buflen, " (did you mean '%s'?)", pick);
+	return buf;
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- lexer ------------------------------------------------------------- */
+
+static void
+free_tokens(struct parser *p)
+{
+	int i;
+
+	for (i = 0; i < p->nt; i++)
+		free(p->t[i].text);
+	p->nt = 0;
+}
+
+/* Split one line (no newline) into tokens. -1 on a lexical error (reported). */
+static int
+lex(struct parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	p->nt = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		struct tok *t;
+		size_t j;
+
+		if (c == '#')
+			break;
+		if (isspace(c)) {
+			i++;
+			continue;
+		}
+		if (p->nt == MAX_TOKENS) {
+			perr(p, (int)i + 1, "line too long (more than %d words)", MAX_TOKENS);
+			return -1;
+		}
+		t = &p->t[p->nt];
+		t->col = (int)i + 1;
+		t->text = NULL;
+		if (c == ',' || c == '{' || c == '}') {
+			t->kind = c == ',' ? T_COMMA : c == '{' ? T_LBRACE : T_RBRACE;
+			p->nt++;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			char *out = malloc(n - i + 1);
+			size_t o = 0;
+			if (!out) {
+				perr(p, (int)i + 1, "out of memory");
+				return -1;
+			}
+			for (j = i + 1; j < n && s[j] != '"'; j++) {
+				if (s[j] == '\\' && j + 1 < n)
+					j++;
+				out[o++] = s[j];
+			}
+			if (j >= n) {
+				free(out);
+				perr(p, (int)i + 1, "unterminated string");
+				return -1;
+			}
+			out[o] = '\0';
+			if (strlen(out) != o) {
+				free(out);
+				perr(p, (int)i + 1, "string holds a NUL byte");
+				return -1;
+			}
+			t->kind = T_STRING;
+			t->text = out;
+			p->nt++;
+			i = j + 1;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			perr(p, (int)i + 1, "control character 0x%02x", c);
+			return -1;
+		}
+		/* A word may hold quoted parts, joined as a shell joins them:
+		 * label team="pay*" is the word team=pay*. */
+		{
+			char *out = malloc(n - i + 1);
+			size_t o = 0;
+
+			if (!out) {
+				perr(p, (int)i + 1, "out of memory");
+				return -1;
+			}
+			for (j = i; j < n && !isspace((unsigned char)s[j]) && s[j] != ',' &&
+			            s[j] != '{' && s[j] != '}' && s[j] != '#'; j++) {
+				if ((unsigned char)s[j] < 0x20 || s[j] == 0x7f) {
+					free(out);
+					perr(p, (int)j + 1, "control character 0x%02x", (unsigned char)s[j]);
+					return -1;
+				}
+				if (s[j] != '"') {
+					out[o++] = s[j];
+					continue;
+				}
+				size_t q = j;
+				for (j++; j < n && s[j] != '"'; j++) {
+					if (s[j] == '\\' && j + 1 < n)
+						j++;
+					out[o++] = s[j];
+				}
+				if (j >= n) {
+					free(out);
+					perr(p, (int)q + 1, "unterminated string");
+					return -1;
+				}
+			}
+			out[o] = '\0';
+			if (strlen(out) != o) {
+				free(out);
+				perr(p, (int)i + 1, "string holds a NUL byte");
+				return -1;
+			}
+			t->kind = T_WORD;
+			t->text = out;
+		}
+		p->nt++;
+		i = j;
+	}
+	return 0;
+}
+
+static int
+is_word(const struct tok *t, const char *w)
+{
+	return t->kind == T_WORD && !strcmp(t->text, w);
+}
+
+static const char *
+tok_text(const struct tok *t)
+{
+	switch (t->kind) {
+	case T_COMMA: return ",";
+	case T_LBRACE: return "{";
+	case T_RBRACE: return "}";
+	default: return t->text;
+	}
+}
+
+/* A WORD or STRING value at index i, or NULL (reported as missing what). */
+static const char *
+value(struct parser *p, int i, const char *what)
+{
+	if (i >= p->nt) {
+		int col = p->nt ? p->t[p->nt - 1].col + (int)strlen(tok_text(&p->t[p->nt - 1])) : 1;
+		perr(p, col, "%s expected at the end of the line", what);
+		return NULL;
+	}
+	if (p->t[i].kind != T_WORD && p->t[i].kind != T_STRING) {
+		perr(p, p->t[i].col, "%s expected, not '%s'", what, tok_text(&p->t[i]));
+		return NULL;
+	}
+	return p->t[i].text;
+}
+
+/* ---- pieces ------------------------------------------------------------ */
+
+static void *
+grow(void *arrp, size_t *n, size_t sz, size_t max)
+{
+	void **arr = arrp;
+	char *na;
+
+	if (*n >= max || !(na = realloc(*arr, (*n + 1) * sz)))
+		return NULL;
+	*arr = na;
+	memset(na + *n * sz, 0, sz);
+	return na + (*n)++ * sz;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (!*s || strlen(s) > 253)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	return 1;
+}
+
+/* "KEY=GLOB" into key and pattern. */
+static int
+split_label(struct parser *p, const struct tok *t, char **key, char **pattern)
+{
+	const char *eq = strchr(t->text, '=');
+
+	if (!eq || eq == t->text) {
+		perr(p, t->col, "label selector '%s' must be KEY=GLOB", t->text);
+		return -1;
+	}
+	*key = strndup(t->text, (size_t)(eq - t->text));
+	*pattern = strdup(eq + 1);
+	if (!*key || !*pattern) {
+		free(*key);
+		free(*pattern);
+		*key = *pattern = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+parse_match(struct parser *p)
+{
+	static const char *const kinds[] = { "name", "image", "id", "label", "namespace" };
+	struct match *m;
+	char buf[64];
+	int i;
+
+	if (p->nt < 2) {
+		perr(p, p->t[0].col + 5, "match needs at least one selector (name, image, id, label, "
+		     "namespace)");
+		return;
+	}
+	if (!(m = grow(&p->cur->matches, &p->cur->nmatches, sizeof(*m), 10000))) {
+		perr(p, p->t[0].col, "too many match lines");
+		return;
+	}
+	m->line = p->line;
+	for (i = 1; i < p->nt; i += 2) {
+		struct selector *s;
+		const char *v;
+		size_t k;
+
+		if (p->t[i].kind != T_WORD) {
+			perr(p, p->t[i].col, "selector expected, not '%s'", tok_text(&p->t[i]));
+			goto drop;
+		}
+		for (k = 0; k < NELEM(kinds) && strcmp(p->t[i].text, kinds[k]); k++)
+			;
+		if (k == NELEM(kinds)) {
+			perr(p, p->t[i].col, "unknown selector '%s'%s", p->t[i].text,
+			     suggest(p->t[i].text, kinds, NELEM(kinds), buf, sizeof(buf)));
+			goto drop;
+		}
+		if (!(v = value(p, i + 1, kinds[k])))
+			goto drop;
+		if (!(s = grow(&m->sel, &m->nsel, sizeof(*s), 64))) {
+			perr(p, p->t[i].col, "too many selectors");
+			goto drop;
+		}
+		s->kind = (enum sel_kind)k;
+		if (s->kind == SEL_LABEL) {
+			if (split_label(p, &p->t[i + 1], &s->key, &s->pattern) < 0)
+				goto drop;
+		} else if (!(s->pattern = strdup(v))) {
+			goto drop;
+		}
+	}
+	return;
+drop:
+	/* Never half a match line: a selector left out would widen it. */
+	for (i = 0; i < (int)m->nsel; i++) {
+		free(m->sel[i].key);
+		free(m->sel[i].pattern);
+	}
+	free(m->sel);
+	p->cur->nmatches--;
+}
+
+static int
+parse_port(struct parser *p, const struct tok *t, struct port_range *r)
+{
+	char *end, *dash;
+	long lo, hi;
+
+	errno = 0;
+	lo = strtol(t->text, &end, 10);
+	if (end == t->text || !isdigit((unsigned char)t->text[0]))
+		goto bad;
+	hi = lo;
+	if (*end == '-') {
+		dash = end + 1;
+		if (!isdigit((unsigned char)*dash))
+			goto bad;
+		hi = strtol(dash, &end, 10);
+	}
+	if (*end)
+		goto bad;
+	if (errno == ERANGE || lo < 1 || lo > 65535 || hi < 1 || hi > 65535) {
+		if (errno == ERANGE) {
+			perr(p, t->col, "port %s out of range (1-65535)", t->text);
+			return -1;
+		}
+		perr(p, t->col, "port %ld out of range (1-65535)", lo < 1 || lo > 65535 ? lo : hi);
+		return -1;
+	}
+	if (hi < lo) {
+		perr(p, t->col, "inverted port range %ld-%ld (did you mean %ld-%ld?)", lo, hi, hi, lo);
+		return -1;
+	}
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+bad:
+	perr(p, t->col, "'%s' is not a port or port range (80, 8000-8100)", t->text);
+	return -1;
+}
+
+static int
+looks_like_address(const char *s)
+{
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) && *s != '.' && *s != ':' && *s != '/')
+			return 0;
+	return 1;
+}
+
+/* Clear the host bits of a prefix; 1 if any were set. */
+static int
+mask_host_bits(uint8_t *a, int family, int plen)
+{
+	int bytes = family == 6 ? 16 : 4, i, set = 0;
+
+	for (i = 0; i < bytes; i++) {
+		int keep = plen >= (i + 1) * 8 ? 8 : plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
+		if (a[i] & ~mask)
+			set = 1;
+		a[i] &= mask;
+	}
+	return set;
+}
+
+static int
+parse_peer(struct parser *p, int *i, struct rule *r)
+{
+	static const char *const kinds[] = { "any", "world", "host", "container", "profile",
+	                                     "label", "dns" };
+	const struct tok *t = &p->t[*i];
+	struct peer *pe;
+	char buf[64];
+	const char *v;
+
+	if (!(pe = grow(&r->peers, &r->npeers, sizeof(*pe), 4096))) {
+		perr(p, t->col, "too many peers");
+		return -1;
+	}
+	pe->line = p->line;
+	pe->col = t->col;
+	if (t->kind == T_STRING && !looks_like_address(t->text)) {
+		perr(p, t->col, "peer expected, not the string \"%s\" (quote only the glob: "
+		     "dns \"*.example.com\")", t->text);
+		return -1;
+	}
+	if (looks_like_address(t->text)) {
+		struct inv_addr a;
+		char text[64];
+		if (inv_addr_parse(t->text, &a) < 0) {
+			perr(p, t->col, "bad address or CIDR '%s'", t->text);
+			return -1;
+		}
+		pe->kind = PEER_CIDR;
+		pe->family = a.family;
+		pe->prefixlen = strchr(t->text, '/') ? a.prefixlen : (a.family == 6 ? 128 : 32);
+		memcpy(pe->addr, a.addr, 16);
+		if (mask_host_bits(pe->addr, pe->family, pe->prefixlen)) {
+			struct inv_addr m = a;
+			memcpy(m.addr, pe->addr, 16);
+			if (!inet_ntop(m.family == 6 ? AF_INET6 : AF_INET, m.addr, text, sizeof(text)))
+				snprintf(text, sizeof(text), "?");
+			perr(p, t->col, "CIDR '%s' has host bits set (did you mean %s/%u?)", t->text, text,
+			     pe->prefixlen);
+			return -1;
+		}
+		(*i)++;
+		return 0;
+	}
+	if (t->kind != T_WORD && t->kind != T_STRING) {
+		perr(p, t->col, "peer expected, not '%s'", tok_text(t));
+		return -1;
+	}
+	if (!strcmp(t->text, "any") || !strcmp(t->text, "world") || !strcmp(t->text, "host")) {
+		pe->kind = t->text[0] == 'a' ? PEER_ANY : t->text[0] == 'w' ? PEER_WORLD : PEER_HOST;
+		(*i)++;
+		return 0;
+	}
+	if (!strcmp(t->text, "container") || !strcmp(t->text, "profile") ||
+	    !strcmp(t->text, "label") || !strcmp(t->text, "dns")) {
+		const char *kind = t->text;
+		if (!(v = value(p, *i + 1, kind)))
+			return -1;
+		pe->kind = !strcmp(kind, "container") ? PEER_CONTAINER : !strcmp(kind, "profile") ?
+		    PEER_PROFILE : !strcmp(kind, "label") ? PEER_LABEL : PEER_DNS;
+		if (pe->kind == PEER_LABEL) {
+			if (split_label(p, &p->t[*i + 1], &pe->key, &pe->pattern) < 0)
+				return -1;
+		} else if (!(pe->pattern = strdup(v))) {
+			return -1;
+		}
+		if (pe->kind == PEER_PROFILE && !valid_name(v)) {
+			perr(p, p->t[*i + 1].col, "'%s' is not a profile name", v);
+			return -1;
+		}
+		*i += 2;
+		return 0;
+	}
+	perr(p, t->col, "unknown peer '%s'%s", t->text,
+	     suggest(t->text, kinds, NELEM(kinds), buf, sizeof(buf)));
+	return -1;
+}
+
+static void
+parse_rule(struct parser *p)
+{
+	static const char *const protos[] = { "tcp", "udp", "sctp", "icmp", "icmpv6", "any" };
+	static const int protonum[] = { PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6,
+	                                PROTO_ANY };
+	int egress = is_word(&p->t[0], "egress"), i = 1;
+	const char *want = egress ? "to" : "from", *other = egress ? "from" : "to";
+	struct rule *r;
+	char buf[64];
+	size_t k;
+
+	if (!(r = grow(&p->cur->rules, &p->cur->nrules, sizeof(*r), MAX_RULES))) {
+		perr(p, p->t[0].col, "too many rules");
+		return;
+	}
+	r->egress = egress;
+	r->file = p->file;
+	r->line = p->line;
+	/* A rule that fails to parse is removed again: never half a rule. */
+	if (!value(p, i, "allow or deny"))
+		goto drop;
+	if (is_word(&p->t[i], "allow") || is_word(&p->t[i], "deny")) {
+		r->allow = is_word(&p->t[i], "allow");
+	} else {
+		static const char *const verbs[] = { "allow", "deny" };
+		perr(p, p->t[i].col, "'%s': allow or deny expected%s", p->t[i].text,
+		     suggest(p->t[i].text, verbs, 2, buf, sizeof(buf)));
+		goto drop;
+	}
+	i++;
+	if (!value(p, i, "a protocol (tcp, udp, sctp, icmp, icmpv6, any)"))
+		goto drop;
+	for (k = 0; k < NELEM(protos) && strcmp(p->t[i].text, protos[k]); k++)
+		;
+	if (k == NELEM(protos)) {
+		perr(p, p->t[i].col, "unknown protocol '%s'%s", p->t[i].text,
+		     suggest(p->t[i].text, protos, NELEM(protos), buf, sizeof(buf)));
+		goto drop;
+	}
+	r->proto = protonum[k];
+	i++;
+	/* Ports until from/to: PORT[,PORT]..., one comma between two. */
+	while (i < p->nt && !is_word(&p->t[i], want) && !is_word(&p->t[i], other)) {
+		struct port_range pr, *slot;
+		if (r->nports && !(p->t[i].kind == T_WORD && !isdigit((unsigned char)p->t[i].text[0]))) {
+			if (p->t[i].kind != T_COMMA) {
+				perr(p, p->t[i].col, "',' expected between ports, or '%s'", want);
+				goto drop;
+			}
+			if (++i >= p->nt || p->t[i].kind != T_WORD ||
+			    !isdigit((unsigned char)p->t[i].text[0])) {
+				perr(p, i < p->nt ? p->t[i].col : p->t[i - 1].col + 1,
+				     "a port expected after ','");
+				goto drop;
+			}
+		}
+		if (p->t[i].kind != T_WORD) {
+			perr(p, p->t[i].col, "port or '%s' expected, not '%s'", want, tok_text(&p->t[i]));
+			goto drop;
+		}
+		if (r->proto == PROTO_ICMP || r->proto == PROTO_ICMPV6) {
+			perr(p, p->t[i].col, "%s has no ports", protos[k]);
+			goto drop;
+		}
+		if (!isdigit((unsigned char)p->t[i].text[0])) {
+			static const char *const dirs[] = { "to", "from" };
+			perr(p, p->t[i].col, "'%s': a port or '%s' expected%s", p->t[i].text, want,
+			     suggest(p->t[i].text, dirs, 2, buf, sizeof(buf)));
+			goto drop;
+		}
+		if (parse_port(p, &p->t[i], &pr) < 0)
+			goto drop;
+		if (!(slot = grow(&r->ports, &r->nports, sizeof(*slot), 65536))) {
+			perr(p, p->t[i].col, "too many ports");
+			goto drop;
+		}
+		*slot = pr;
+		i++;
+	}
+	if (i >= p->nt) {
+		value(p, i, egress ? "'to' and the peers" : "'from' and the peers");
+		goto drop;
+	}
+	if (!is_word(&p->t[i], want)) {
+		perr(p, p->t[i].col, "%s rules name their peers with '%s', not '%s'",
+		     egress ? "egress" : "ingress", want, other);
+		goto drop;
+	}
+	i++;
+	if (i >= p->nt) {
+		value(p, i, "a peer");
+		goto drop;
+	}
+	for (;;) {
+		if (parse_peer(p, &i, r) < 0)
+			goto drop;
+		if (i >= p->nt)
+			break;
+		if (p->t[i].kind != T_COMMA) {
+			perr(p, p->t[i].col, "',' or the end of the line expected, not '%s'",
+			     tok_text(&p->t[i]));
+			goto drop;
+		}
+		if (++i >= p->nt) {
+			value(p, i, "a peer after ','");
+			goto drop;
+		}
+	}
+	return;
+drop:
+	free(r->ports);
+	for (k = 0; k < r->npeers; k++) {
+		free(r->peers[k].key);
+		free(r->peers[k].pattern);
+	}
+	free(r->peers);
+	p->cur->nrules--;
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+static void
+open_profile(struct parser *p)
+{
+	const char *name;
+	struct profile *pr;
+
+	if (p->cur) {
+		perr(p, p->t[0].col, "profile '%s' (line %d) is not closed before this one",
+		     p->cur->name, p->cur->line);
+		p->cur = NULL;
+	}
+	if (!(name = value(p, 1, "a profile name")))
+		return;
+	if (!valid_name(name)) {
+		perr(p, p->t[1].col, "'%s' is not a profile name (letters, digits, '-', '_', '.')",
+		     name);
+		return;
+	}
+	if (p->nt < 3 || p->t[2].kind != T_LBRACE) {
+		perr(p, p->nt < 3 ? p->t[1].col + (int)strlen(name) : p->t[2].col,
+		     "'{' expected after the profile name");
+		return;
+	}
+	if (p->nt > 3) {
+		perr(p, p->t[3].col, "nothing may follow '{' on the profile line");
+		return;
+	}
+	if (!(pr = grow(&p->set->p, &p->set->n, sizeof(*pr), MAX_PROFILES))) {
+		perr(p, p->t[0].col, "too many profiles");
+		return;
+	}
+	pr->name = strdup(name);
+	pr->file = p->file;
+	pr->line = p->line;
+	p->cur = pr;
+}
+
+static void
+statement(struct parser *p)
+{
+	static const char *const top[] = { "profile" };
+	static const char *const inside[] = { "match", "ingress", "egress", "default" };
+	const struct tok *t = &p->t[0];
+	char buf[64];
+
+	if (t->kind == T_RBRACE) {
+		if (!p->cur)
+			perr(p, t->col, "'}' without an open profile");
+		else if (p->nt > 1)
+			perr(p, p->t[1].col, "nothing may follow '}'");
+		p->cur = NULL;
+		return;
+	}
+	if (t->kind != T_WORD) {
+		perr(p, t->col, "a keyword expected, not '%s'", tok_text(t));
+		return;
+	}
+	if (!strcmp(t->text, "profile")) {
+		open_profile(p);
+		return;
+	}
+	if (!p->cur) {
+		int known = !strcmp(t->text, "match") || !strcmp(t->text, "ingress") ||
+		    !strcmp(t->text, "egress") || !strcmp(t->text, "default");
+		perr(p, t->col, known ? "'%s' outside a profile { ... } block%s" :
+		     "unknown keyword '%s'%s", t->text,
+		     known ? "" : suggest(t->text, top, 1, buf, sizeof(buf)));
+		return;
+	}
+	if (!strcmp(t->text, "match")) {
+		parse_match(p);
+	} else if (!strcmp(t->text, "ingress") || !strcmp(t->text, "egress")) {
+		parse_rule(p);
+	} else if (!strcmp(t->text, "default")) {
+		if (p->nt != 2 || (!is_word(&p->t[1], "allow") && !is_word(&p->t[1], "deny"))) {
+			perr(p, p->nt > 1 ? p->t[1].col : t->col + 8, "default allow or default deny");
+			return;
+		}
+		if (p->cur->default_line) {
+			perr(p, t->col, "a second default (the first is on line %d)",
+			     p->cur->default_line);
+			return;
+		}
+		p->cur->default_allow = is_word(&p->t[1], "allow");
+		p->cur->default_line = p->line;
+	} else {
+		perr(p, t->col, "unknown keyword '%s'%s", t->text,
+		     suggest(t->text, inside, NELEM(inside), buf, sizeof(buf)));
+	}
+}
+
+static char *
+set_add_file(struct profile_set *set, const char *name)
+{
+	char **slot = grow(&set->files, &set->nfiles, sizeof(*slot), 100000);
+
+	if (!slot)
+		return NULL;
+	return *slot = strdup(name);
+}
+
+int
+profile_load_buffer(struct profile_set *set, const char *name, const char *text, size_t len,
+                    profile_error_fn err, void *data)
+{
+	struct parser p = { .set = set, .err = err, .data = data };
+	size_t off = 0;
+
+	if (!(p.file = set_add_file(set, name))) {
+		p.file = name;
+		perr(&p, 1, "out of memory");
+		return p.errors;
+	}
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+
+		p.line++;
+		if (n && text[off + n - 1] == '\r')
+			n--;
+		if (memchr(text + off, '\0', n)) {
+			perr(&p, 1, "NUL byte in the line");
+		} else if (lex(&p, text + off, n) == 0 && p.nt > 0) {
+			statement(&p);
+		}
+		free_tokens(&p);
+		off += (nl ? (size_t)(nl - (text + off)) + 1 : len - off);
+	}
+	if (p.cur) {
+		p.line = p.cur->line;
+		perr(&p, 1, "profile '%s' is not closed: '}' missing", p.cur->name);
+	}
+	return p.errors;
+}
+
+static void
+file_error(const char *path, const char *what, profile_error_fn err, void *data)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s: %s", path, what);
+	if (err)
+		err(msg, data);
+}
+
+static int
+load_file(struct profile_set *set, const char *path, profile_error_fn err, void *data)
+{
+	struct stat st;
+	char *buf;
+	FILE *fp;
+	size_t n;
+	int r;
+
+	if (!(fp = fopen(path, "re"))) {
+		file_error(path, strerror(errno), err, data);
+		return 1;
+	}
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
+		fclose(fp);
+		file_error(path, S_ISREG(st.st_mode) ? "larger than 4 MiB" : "not a regular file",
+		           err, data);
+		return 1;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		fclose(fp);
+		file_error(path, "out of memory", err, data);
+		return 1;
+	}
+	n = fread(buf, 1, (size_t)st.st_size, fp);
+	fclose(fp);
+	r = profile_load_buffer(set, path, buf, n, err, data);
+	free(buf);
+	return r;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+profile_load(struct profile_set *set, const char *path, profile_error_fn err, void *data)
+{
+	struct dirent *de;
+	struct stat st;
+	char **names = NULL;
+	size_t n = 0, i;
+	int errors = 0;
+	DIR *d;
+
+	if (stat(path, &st) < 0) {
+		file_error(path, strerror(errno), err, data);
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return load_file(set, path, err, data);
+	if (!(d = opendir(path))) {
+		file_error(path, strerror(errno), err, data);
+		return 1;
+	}
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char **nn, *full;
+		if (l <= 8 || strcmp(de->d_name + l - 8, ".profile") || de->d_name[0] == '.')
+			continue;
+		if (asprintf(&full, "%.*s/%s", (int)(strlen(path) - (path[strlen(path) - 1] == '/' &&
+		             strlen(path) > 1)), path, de->d_name) < 0)
+			continue;
+		if (!(nn = realloc(names, (n + 1) * sizeof(*nn)))) {
+			free(full);
+			break;
+		}
+		names = nn;
+		names[n++] = full;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		errors += load_file(set, names[i], err, data);
+		free(names[i]);
+	}
+	free(names);
+	return errors;
+}
+
+/* ---- whole-set checks -------------------------------------------------- */
+
+static void set_error(profile_error_fn err, void *data, const char *file, int line, int col,
+                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void
+set_error(profile_error_fn err, void *data, const char *file, int line, int col, const char *fmt,
+          ...)
+{
+	char msg[512], full[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s:%d:%d: %s", file, line, col, msg);
+	if (err)
+		err(full, data);
+}
+
+static const struct profile *
+find_profile(const struct profile_set *set, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->p[i].name && !strcmp(set->p[i].name, name))
+			return &set->p[i];
+	return NULL;
+}
+
+int
+profile_check_set(const struct profile_set *set, const struct inventory *inv,
+                  profile_error_fn err, void *data)
+{
+	size_t i, j, k, l;
+	int errors = 0;
+
+	for (i = 0; i < set->n; i++) {
+		const struct profile *a = &set->p[i];
+		for (j = 0; j < i; j++) {
+			const struct profile *b = &set->p[j];
+			if (a->name && b->name && !strcmp(a->name, b->name)) {
+				set_error(err, data, a->file, a->line, 1,
+				          "profile '%s' is already defined at %s:%d", a->name, b->file,
+				          b->line);
+				errors++;
+				break;
+			}
+		}
+		for (k = 0; k < a->nrules; k++) {
+			for (l = 0; l < a->rules[k].npeers; l++) {
+				const struct peer *pe = &a->rules[k].peers[l];
+				const char *names[64];
+				size_t m, nn = 0;
+				char buf[80] = "";
+
+				if (pe->kind != PEER_PROFILE || find_profile(set, pe->pattern))
+					continue;
+				for (m = 0; m < set->n && nn < 64; m++)
+					if (set->p[m].name)
+						names[nn++] = set->p[m].name;
+				set_error(err, data, a->rules[k].file, pe->line, pe->col,
+				          "no profile named '%s'%s", pe->pattern,
+				          suggest(pe->pattern, names, nn, buf, sizeof(buf)));
+				errors++;
+			}
+		}
+	}
+	for (i = 0; inv && i < inv->n; i++) {
+		const struct inv_container *c = inv->c[i];
+		const struct profile *first = NULL;
+		for (j = 0; j < set->n; j++) {
+			if (!profile_selects(&set->p[j], c))
+				continue;
+			if (!first) {
+				first = &set->p[j];
+				continue;
+			}
+			set_error(err, data, set->p[j].file, set->p[j].line, 1,
+			          "container '%s' is selected by profile '%s' and by '%s' (%s:%d): "
+			          "one profile per container", c->name ? c->name : "?", set->p[j].name,
+			          first->name, first->file, first->line);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+/* ---- selection --------------------------------------------------------- */
+
+static int
+selector_holds(const struct selector *s, const struct inv_container *c)
+{
+	const char *v;
+
+	switch (s->kind) {
+	case SEL_NAME:      v = c->name; break;
+	case SEL_IMAGE:     v = c->image; break;
+	case SEL_NAMESPACE: v = c->namespace; break;
+	case SEL_ID:
+		return c->id && *s->pattern && !strncmp(c->id, s->pattern, strlen(s->pattern));
+	case SEL_LABEL:
+		v = inv_container_label(c, s->key);
+		break;
+	default:
+		return 0;
+	}
+	return v && fnmatch(s->pattern, v, 0) == 0;
+}
+
+int
+profile_selects(const struct profile *p, const struct inv_container *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->nmatches; i++) {
+		const struct match *m = &p->matches[i];
+		for (k = 0; k < m->nsel && selector_holds(&m->sel[k], c); k++)
+			;
+		if (m->nsel && k == m->nsel)
+			return 1;
+	}
+	return 0;
+}
+
+void
+profile_set_free(struct profile_set *set)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < set->n; i++) {
+		struct profile *p = &set->p[i];
+		for (j = 0; j < p->nmatches; j++) {
+			for (k = 0; k < p->matches[j].nsel; k++) {
+				free(p->matches[j].sel[k].key);
+				free(p->matches[j].sel[k].pattern);
+			}
+			free(p->matches[j].sel);
+		}
+		free(p->matches);
+		for (j = 0; j < p->nrules; j++) {
+			free(p->rules[j].ports);
+			for (k = 0; k < p->rules[j].npeers; k++) {
+				free(p->rules[j].peers[k].key);
+				free(p->rules[j].peers[k].pattern);
+			}
+			free(p->rules[j].peers);
+		}
+		free(p->rules);
+		free(p->name);
+	}
+	free(set->p);
+	for (i = 0; i < set->nfiles; i++)
+		free(set->files[i]);
+	free(set->files);
+	memset(set, 0, sizeof(*set));
+}

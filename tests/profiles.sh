@@ -1,0 +1,24 @@
+#!/bin/sh
+# tests/profiles.sh BIN — the example profiles shipped in profiles/ must pass
+# `cnetmon check`, and a broken copy of one must fail it with a position.
+set -u
+BIN=${1:?usage: profiles.sh CNETMON_BIN}
+dir=$(cd "$(dirname "$0")/../profiles" && pwd)
+pass=0 fail=0
+if out=$("$BIN" check "$dir" 2>&1); then
+	pass=$((pass + 1)); echo "ok   check profiles/: $out"
+else
+	fail=$((fail + 1)); echo "FAIL check profiles/:"; echo "$out"
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+sed 's/egress  allow tcp 8080-8089 to profile backend/egress  allow tcp 8089-8080 to profile backnd/' \
+	"$dir/shop.profile" >"$tmp/shop.profile"
+out=$("$BIN" check "$tmp" 2>&1); rc=$?
+if [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "shop.profile:[0-9]*:[0-9]*: inverted port range"; then
+	pass=$((pass + 1)); echo "ok   a broken profile fails with FILE:LINE:COL"
+else
+	fail=$((fail + 1)); echo "FAIL broken profile: exit $rc"; echo "$out"
+fi
+echo "profiles: $pass passed, $fail failed"
+[ $fail -eq 0 ]
