@@ -450,6 +450,10 @@ parse_peer(struct parser *p, int *i, struct rule *r)
 	}
 	pe->line = p->line;
 	pe->col = t->col;
+	if (t->kind != T_WORD && t->kind != T_STRING) {
+		perr(p, t->col, "peer expected, not '%s'", tok_text(t));
+		return -1;
+	}
 	if (t->kind == T_STRING && !looks_like_address(t->text)) {
 		perr(p, t->col, "peer expected, not the string \"%s\" (quote only the glob: "
 		     "dns \"*.example.com\")", t->text);
@@ -477,10 +481,6 @@ parse_peer(struct parser *p, int *i, struct rule *r)
 		}
 		(*i)++;
 		return 0;
-	}
-	if (t->kind != T_WORD && t->kind != T_STRING) {
-		perr(p, t->col, "peer expected, not '%s'", tok_text(t));
-		return -1;
 	}
 	if (!strcmp(t->text, "any") || !strcmp(t->text, "world") || !strcmp(t->text, "host")) {
 		pe->kind = t->text[0] == 'a' ? PEER_ANY : t->text[0] == 'w' ? PEER_WORLD : PEER_HOST;

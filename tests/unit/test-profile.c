@@ -148,6 +148,12 @@ Test(profile, every_error_has_its_position)
 	             "t.profile:3:25: 'too': a port or 'to' expected (did you mean 'to'?)");
 	expect_error("    egress allow tcp 80 to", "t.profile:3:27: a peer expected at the end of the line");
 	expect_error("    egress allow tcp 80 to any,", "t.profile:3:32: a peer after ',' expected at the end of the line");
+	/* found by fuzz/fuzz-profile.c: a comma where a peer starts */
+	expect_error("    egress allow tcp 80 to ,any", "t.profile:3:28: peer expected, not ','");
+	expect_error("    egress allow tcp 80 to \"world\"",
+	             "t.profile:3:28: peer expected, not the string \"world\" (quote only the glob: dns \"*.example.com\")");
+	expect_error("    egress allow tcp 80 443 to any", "t.profile:3:25: ',' expected between ports, or 'to'");
+	expect_error("    match label foo", "t.profile:3:17: label selector 'foo' must be KEY=GLOB");
 	expect_error("    egress allow tcp 80 to any world",
 	             "t.profile:3:32: ',' or the end of the line expected, not 'world'");
 	expect_error("    egress allow tcp 80 to dns \"unterminated",
