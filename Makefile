@@ -52,7 +52,8 @@ $(BIN): $(OBJS)
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(GEN)/cri.pb-c.c $(GEN)/cri.pb-c.h: proto/cri.proto
+# One protoc-c run makes both files (a grouped target: not run twice by -j).
+$(GEN)/cri.pb-c.c $(GEN)/cri.pb-c.h &: proto/cri.proto
 	mkdir -p $(GEN)
 	protoc-c --c_out=$(GEN) -Iproto proto/cri.proto
 
