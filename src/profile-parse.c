@@ -150,41 +150,13 @@ lex(struct parser *p, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if (c == '"') {
-			char *out = malloc(n - i + 1);
-			size_t o = 0;
-			if (!out) {
-				perr(p, (int)i + 1, "out of memory");
-				return -1;
-			}
-			for (j = i + 1; j < n && s[j] != '"'; j++) {
-				if (s[j] == '\\' && j + 1 < n)
-					j++;
-				out[o++] = s[j];
-			}
-			if (j >= n) {
-				free(out);
-				perr(p, (int)i + 1, "unterminated string");
-				return -1;
-			}
-			out[o] = '\0';
-			if (strlen(out) != o) {
-				free(out);
-				perr(p, (int)i + 1, "string holds a NUL byte");
-				return -1;
-			}
-			t->kind = T_STRING;
-			t->text = out;
-			p->nt++;
-			i = j + 1;
-			continue;
-		}
 		if (c < 0x20 || c == 0x7f) {
 			perr(p, (int)i + 1, "control character 0x%02x", c);
 			return -1;
 		}
 		/* A word may hold quoted parts, joined as a shell joins them:
-		 * label team="pay*" is the word team=pay*. */
+		 * label team="pay*" is the word team=pay*. One that starts with
+		 * a quote is a string (a quoted peer is never a keyword). */
 		{
 			char *out = malloc(n - i + 1);
 			size_t o = 0;
@@ -222,7 +194,7 @@ lex(struct parser *p, const char *s, size_t n)
 				perr(p, (int)i + 1, "string holds a NUL byte");
 				return -1;
 			}
-			t->kind = T_WORD;
+			t->kind = s[i] == '"' ? T_STRING : T_WORD;
 			t->text = out;
 		}
 		p->nt++;
