@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "metrics.h"
 #include "strbuf.h"
@@ -55,10 +56,7 @@ struct metrics_server {
 static long long
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(clock_ns(CLOCK_MONOTONIC) / 1000000);
 }
 
 /* ---- listening socket ---- */

@@ -38,6 +38,7 @@
 
 #include <jansson.h>
 
+#include "daemon.h"
 #include "inventory.h"
 #include "log.h"
 #include "runtime.h"
@@ -230,10 +231,7 @@ api_json(const struct runtime_config *rc, const char *req, int *st)
 static long long
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(clock_ns(CLOCK_MONOTONIC) / 1000000);
 }
 
 /* Read the child's stdout until EOF, the cap or the deadline. 0 at EOF. */

@@ -272,6 +272,6 @@ it_build_driver() {
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 		-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-I"$it__root/include" -I"$IT_TMP/gen" $(pkg-config --cflags jansson libcurl libprotobuf-c) \
-		-o "$it__out" "$@" "$it__root/src/cri-grpc.c" "$IT_TMP/gen/cri.pb-c.c" \
+		-o "$it__out" "$@" "$it__root/src/cri-grpc.c" "$it__root/src/daemon.c" "$IT_TMP/gen/cri.pb-c.c" \
 		$(pkg-config --libs jansson libcurl libprotobuf-c)
 }
