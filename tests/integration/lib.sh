@@ -275,3 +275,16 @@ it_build_driver() {
 		-o "$it__out" "$@" "$it__root/src/cri-grpc.c" "$it__root/src/daemon.c" "$IT_TMP/gen/cri.pb-c.c" \
 		$(pkg-config --libs jansson libcurl libprotobuf-c)
 }
+
+# it_runtime_driver: build tests/integration/runtime-lookup.c against the
+# runtime readers into $IT_TMP/runtime-lookup; its path in DRV.
+it_runtime_driver() {
+	it__root=$(cd "$(dirname "$0")/../.." && pwd)
+	if ! command -v cc >/dev/null || ! pkg-config --exists jansson libcurl libprotobuf-c; then
+		it_fatal "needs cc, jansson, libcurl and protobuf-c development files (contrib/install-deps.sh)"
+	fi
+	DRV=$IT_TMP/runtime-lookup
+	it_build_driver "$DRV" "$it__root/tests/integration/runtime-lookup.c" \
+		"$it__root"/src/runtime*.c "$it__root/src/inventory.c" "$it__root/src/log.c" ||
+		it_fatal "cannot build the driver"
+}

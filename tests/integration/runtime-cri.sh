@@ -16,9 +16,7 @@ it_apt_install python3-grpcio python3-grpc-tools protobuf-c-compiler libprotobuf
 T=$IT_TMP
 /usr/bin/python3 -m grpc_tools.protoc -I"$root/proto" --python_out="$T" --grpc_python_out="$T" \
 	"$root/proto/cri.proto" || it_fatal "python stubs"
-DRV=$T/runtime-lookup
-it_build_driver "$DRV" "$here/runtime-lookup.c" "$root"/src/runtime*.c \
-	"$root/src/inventory.c" "$root/src/log.c" || it_fatal "cannot build the driver"
+it_runtime_driver
 
 UID_WEB=8a1f3c2e-1111-4c4c-9d9d-0123456789ab
 SID=$(printf sandbox-web | sha256sum | cut -c1-64)

@@ -17,13 +17,7 @@ root=$(cd "$here/../.." && pwd)
 it_init runtime-podman
 it_need_root
 it_podman_setup || it_fatal "podman setup failed"
-if ! command -v cc >/dev/null || ! pkg-config --exists jansson libcurl; then
-	it_fatal "needs cc, jansson and libcurl development files (contrib/install-deps.sh)"
-fi
-
-DRV=$IT_TMP/runtime-lookup
-it_build_driver "$DRV" "$here/runtime-lookup.c" "$root"/src/runtime*.c \
-	"$root/src/inventory.c" "$root/src/log.c" || it_fatal "cannot build the driver"
+it_runtime_driver
 
 R=$IT_TMP/rootfs
 it_busybox_rootfs "$R" || it_fatal "cannot build the rootfs"
