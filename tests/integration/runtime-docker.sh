@@ -14,7 +14,6 @@
 # (../shared/HOST-NOTES.md). Leaves no container, image, mount or process.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 it_init runtime-docker

@@ -11,7 +11,6 @@
 # (../shared/HOST-NOTES.md). Leaves no container, pod, image or process.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 it_init runtime-podman
