@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct cap {
 	int fixed;                       /* from -i: never closed for vanishing */
 	int alive;                       /* still wanted after the last rescan */
 	unsigned long long dropped;      /* kernel drops last seen */
+	const struct inv_container *owner; /* the container behind this veth, or NULL */
 };
 
 struct run {
@@ -69,6 +71,10 @@ struct run {
 	int bufsize;
 	const char *bpf;
 	unsigned long long deduped;
+	/* Owners of the captured veths, sorted by address: the count-once rule
+	 * asks per frame whether the sender's veth is captured too. */
+	const struct inv_container **captured;
+	size_t ncaptured;
 	struct nat_table *nat;
 	struct metrics_server *metrics;
 	struct output **outs;
@@ -271,6 +277,34 @@ cap_close(struct run *r, int i, const char *why)
 	r->caps[i] = r->caps[--r->ncaps];
 }
 
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Once per change of captures or inventory, not per packet: who is behind
+ * each capture, and the sorted set of them. */
+static void
+index_captures(struct run *r)
+{
+	const struct inv_container **set;
+	int i;
+
+	r->ncaptured = 0;
+	if (!(set = realloc(r->captured, sizeof(*set) * (size_t)(r->ncaps ? r->ncaps : 1))))
+		return;
+	r->captured = set;
+	for (i = 0; i < r->ncaps; i++) {
+		r->caps[i].owner = attrib_by_host_ifindex(engine_attrib(r->e), r->caps[i].ifindex);
+		if (r->caps[i].owner)
+			set[r->ncaptured++] = r->caps[i].owner;
+	}
+	qsort(set, r->ncaptured, sizeof(*set), cmp_ptr);
+}
+
 /* After a rescan: attribution from the new inventory; without -i, capture
  * on new containers' veths and let go of the vanished ones'. */
 static void
@@ -280,8 +314,10 @@ follow_inventory(struct run *r)
 	int j;
 
 	engine_set_inventory(r->e, r->inv);
-	if (!r->autocap)
+	if (!r->autocap) {
+		index_captures(r);
 		return;
+	}
 	for (j = 0; j < r->ncaps; j++)
 		r->caps[j].alive = 0;
 	for (i = 0; i < r->inv->n; i++) {
@@ -302,6 +338,7 @@ follow_inventory(struct run *r)
 	for (j = r->ncaps - 1; j >= 0; j--)
 		if (!r->caps[j].alive && !r->caps[j].fixed)
 			cap_close(r, j, "its container is gone");
+	index_captures(r);
 }
 
 /* /metrics: what the daemon has done, per interface and overall. */
@@ -396,20 +433,14 @@ render_metrics(struct strbuf *out, void *data)
 static int
 is_other_containers_frame(struct run *r, const struct cap *k, const struct pkt *p)
 {
-	const struct inv_container *mine, *sender;
-	size_t i;
+	const struct inv_container *sender;
 
 	if (!r->autocap || p->link != LINK_ETHERNET || p->caplen < 14)
 		return 0;
-	mine = attrib_by_host_ifindex(engine_attrib(r->e), k->ifindex);
 	sender = attrib_by_mac(engine_attrib(r->e), p->data + 6);
-	if (!sender || sender == mine)
+	if (!sender || sender == k->owner)
 		return 0;
-	for (i = 0; i < sender->nifaces; i++)
-		if (sender->ifaces[i].host_ifindex &&
-		    cap_find(r, sender->ifaces[i].host_ifindex, sender->ifaces[i].host_ifname))
-			return 1;
-	return 0;
+	return bsearch(&sender, r->captured, r->ncaptured, sizeof(*r->captured), cmp_ptr) != NULL;
 }
 
 static void
@@ -493,6 +524,7 @@ loop(struct run *r, struct nl_watch *w)
 				if (k->fixed)
 					log_warnx("%s", capture_error(k->c));
 				cap_close(r, i, k->fixed ? "error" : "interface gone");
+				index_captures(r);
 			}
 		}
 		now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
@@ -751,6 +783,7 @@ done:
 	for (i = 0; i < nouts; i++)
 		output_close(outs[i]);
 	metrics_close(r.metrics);
+	free(r.captured);
 	engine_free(r.e);           /* before the scanner: flows hold containers */
 	nat_close(r.nat);
 	nl_watch_close(w);
