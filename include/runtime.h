@@ -40,6 +40,10 @@ extern const struct runtime_ops runtime_podman_ops;
 extern const struct runtime_ops runtime_containerd_ops;   /* OCI bundle annotations */
 extern const struct runtime_ops runtime_crio_ops;         /* CRI-O's config.json annotations */
 
+/* Every runtime, in this order: docker, podman, containerd, cri-o. */
+#define RUNTIME_COUNT 4
+extern const struct runtime_ops *const runtime_all[RUNTIME_COUNT];
+
 /* The table for a cgroup_info.runtime name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
 

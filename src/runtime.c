@@ -34,7 +34,7 @@
 #define RT_ID_MAX     128         /* ids are 64 hex; containerd allows up to 76 chars */
 
 
-static const struct runtime_ops *const runtimes[] = {
+const struct runtime_ops *const runtime_all[RUNTIME_COUNT] = {
 	&runtime_docker_ops,
 	&runtime_podman_ops,
 	&runtime_containerd_ops,
@@ -63,9 +63,9 @@ runtime_find(const char *name)
 
 	if (!name)
 		return NULL;
-	for (i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
-		if (strcmp(runtimes[i]->name, name) == 0)
-			return runtimes[i];
+	for (i = 0; i < RUNTIME_COUNT; i++)
+		if (strcmp(runtime_all[i]->name, name) == 0)
+			return runtime_all[i];
 	return NULL;
 }
 

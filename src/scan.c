@@ -217,11 +217,13 @@ static void
 describe(struct scanner *s, struct inv_container *c, const char *runtime, void **scans,
          uint64_t now)
 {
-	static const char *const order[] = { "podman", "docker", "containerd", "cri-o" };
+	/* Indices into runtime_all (docker, podman, containerd, cri-o), which
+	 * also index the per-scan handles in scans[]. */
+	static const size_t order[RUNTIME_COUNT] = { 1, 0, 2, 3 };
 	/* A bare id under kubepods is a CRI runtime's, most likely: ask them
 	 * first (podman's fallback, an exec of podman inspect, is slow). */
-	static const char *const kube_order[] = { "containerd", "cri-o", "docker", "podman" };
-	const char *const *ord = !runtime[0] && c->pod_uid ? kube_order : order;
+	static const size_t kube_order[RUNTIME_COUNT] = { 2, 3, 0, 1 };
+	const size_t *ord = !runtime[0] && c->pod_uid ? kube_order : order;
 	struct meta *m = meta_find(s, c->id);
 	struct inv_container *t;
 	size_t i;
@@ -234,19 +236,17 @@ describe(struct scanner *s, struct inv_container *c, const char *runtime, void *
 	if (!(t = inv_container_new()))
 		return;
 	inv_set(&t->id, c->id);
-	for (i = 0; i < 4; i++) {
-		const struct runtime_ops *ops = runtime_find(ord[i]);
-		size_t k;
-		if (!ops || (runtime[0] && strcmp(runtime, ord[i])))
+	for (i = 0; i < RUNTIME_COUNT; i++) {
+		size_t k = ord[i];
+		const struct runtime_ops *ops = runtime_all[k];
+		if (runtime[0] && strcmp(runtime, ops->name))
 			continue;
-		for (k = 0; k < 4 && strcmp(order[k], ord[i]); k++)
-			;
 		if (ops->scan_begin && !scans[k])
 			scans[k] = ops->scan_begin(&s->cfg.rc);
 		s->st.lookups++;
 		if (ops->lookup(&s->cfg.rc, scans[k], t) == 1) {
 			if (!t->runtime)
-				inv_set(&t->runtime, ord[i]);
+				inv_set(&t->runtime, ops->name);
 			break;
 		}
 	}
@@ -382,7 +382,7 @@ scanner_scan(struct scanner *s, uint64_t now, int full, char *err, size_t errlen
 	const char *proc = s->cfg.proc_root;
 	struct nsgroup *gs = NULL;
 	size_t ng = 0, capg = 0, i;
-	void *scans[4] = { 0 };
+	void *scans[RUNTIME_COUNT] = { 0 };
 	uint64_t hostns = 0;
 	struct inventory *inv;
 	struct dirent *de;
@@ -495,12 +495,9 @@ scanner_scan(struct scanner *s, uint64_t now, int full, char *err, size_t errlen
 		}
 	}
 	free(gs);
-	for (i = 0; i < 4; i++) {
-		const struct runtime_ops *ops = runtime_find(i == 0 ? "podman" : i == 1 ? "docker" :
-		                                             i == 2 ? "containerd" : "cri-o");
-		if (scans[i] && ops && ops->scan_end)
-			ops->scan_end(scans[i]);
-	}
+	for (i = 0; i < RUNTIME_COUNT; i++)
+		if (scans[i] && runtime_all[i]->scan_end)
+			runtime_all[i]->scan_end(scans[i]);
 	{
 		char msg[256];
 		if (host_links_resolve(inv, msg, sizeof(msg)) < 0)
