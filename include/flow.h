@@ -122,6 +122,10 @@ typedef void (*flow_new_fn)(struct flow *f, void *data);
 void flow_config_default(struct flow_config *c);
 /* "tcp=300", "udp=60", "active=1800"...: -1 and errno EINVAL on a bad spec. */
 int flow_config_set_timeout(struct flow_config *c, const char *spec);
+/* A flow-table option of the command line or config file, "max-flows" or
+ * "timeout", as `read` and `run` take it: 0, or -1 with why in err. */
+int flow_config_option(struct flow_config *c, const char *opt, const char *arg, char *err,
+                       size_t errlen);
 const char *flow_tclass_name(enum flow_tclass t);
 
 struct flow_table;

@@ -44,20 +44,6 @@ read_usage(FILE *fp)
 }
 
 static int
-parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v > UINT32_MAX || *s == '-')
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
 parse_opts(int argc, char **argv, struct read_opts *o)
 {
 	enum { OPT_FLOWS = 256, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE };
@@ -71,6 +57,7 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char err[256];
 	int ch;
 
 	flow_config_default(&o->flow);
@@ -95,18 +82,10 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 			o->alert_sinks[o->nalert_sinks++] = optarg;
 			break;
 		case OPT_MAXFLOWS:
-			if (parse_u32(optarg, &o->flow.max_flows) < 0 || o->flow.max_flows < 1 ||
-			    o->flow.max_flows > (1u << 30)) {
-				log_warnx("--max-flows '%s': expected a number from 1 to %u", optarg,
-				          1u << 30);
-				return -1;
-			}
-			break;
 		case OPT_TIMEOUT:
-			if (flow_config_set_timeout(&o->flow, optarg) < 0) {
-				log_warnx("--timeout '%s': expected CLASS=SECONDS with CLASS one of "
-				          "tcp-opening, tcp, tcp-closed, udp, icmp, other, active",
-				          optarg);
+			if (flow_config_option(&o->flow, ch == OPT_MAXFLOWS ? "max-flows" : "timeout",
+			                       optarg, err, sizeof(err)) < 0) {
+				log_warnx("%s", err);
 				return -1;
 			}
 			break;

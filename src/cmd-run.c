@@ -661,16 +661,10 @@ cmd_run(int argc, char **argv)
 			r.bufsize = (int)(v << 20);
 			break;
 		case OPT_MAXFLOWS:
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > (1L << 30)) {
-				log_warnx("--max-flows '%s': expected a number from 1 to %ld", optarg, 1L << 30);
-				return bad_setting(&cf, optind, all);
-			}
-			fc.max_flows = (uint32_t)v;
-			break;
 		case OPT_TIMEOUT:
-			if (flow_config_set_timeout(&fc, optarg) < 0) {
-				log_warnx("--timeout '%s': expected CLASS=SECONDS", optarg);
+			if (flow_config_option(&fc, ch == OPT_MAXFLOWS ? "max-flows" : "timeout", optarg,
+			                       err, sizeof(err)) < 0) {
+				log_warnx("%s", err);
 				return bad_setting(&cf, optind, all);
 			}
 			break;

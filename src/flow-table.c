@@ -10,6 +10,7 @@
  * flow to the tail. Idle expiry pops heads; eviction at the memory bound
  * takes the oldest head over all classes. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,36 @@ flow_config_set_timeout(struct flow_config *c, const char *spec)
 	}
 bad:
 	errno = EINVAL;
+	return -1;
+}
+
+int
+flow_config_option(struct flow_config *c, const char *opt, const char *arg, char *err,
+                   size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!strcmp(opt, "max-flows")) {
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || v < 1 ||
+		    v > (1u << 30)) {
+			snprintf(err, errlen, "--max-flows '%s': expected a number from 1 to %u", arg,
+			         1u << 30);
+			return -1;
+		}
+		c->max_flows = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(opt, "timeout")) {
+		if (flow_config_set_timeout(c, arg) == 0)
+			return 0;
+		snprintf(err, errlen, "--timeout '%s': expected CLASS=SECONDS with CLASS one of "
+		         "tcp-opening, tcp, tcp-closed, udp, icmp, other, active", arg);
+		return -1;
+	}
+	snprintf(err, errlen, "--%s: not a flow-table option", opt);
 	return -1;
 }
 

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "flow.h"
 
@@ -322,4 +323,27 @@ Test(flow, timeout_spec_parsing)
 	cr_expect_eq(flow_config_set_timeout(&c, "tcp="), -1);
 	cr_expect_eq(flow_config_set_timeout(&c, "tcp=5x"), -1);
 	cr_expect_eq(flow_config_set_timeout(&c, "=5"), -1);
+}
+
+Test(flow, command_line_options)
+{
+	struct flow_config c;
+	char err[256];
+
+	flow_config_default(&c);
+	cr_expect_eq(flow_config_option(&c, "max-flows", "1000", err, sizeof(err)), 0);
+	cr_expect_eq(c.max_flows, 1000);
+	cr_expect_eq(flow_config_option(&c, "max-flows", "1073741824", err, sizeof(err)), 0);
+	for (const char *const *bad = (const char *const[]){ "0", "-5", "x", "12x", "",
+	                                                     "1073741825", NULL }; *bad; bad++) {
+		cr_expect_eq(flow_config_option(&c, "max-flows", *bad, err, sizeof(err)), -1, "%s", *bad);
+		cr_expect(strstr(err, "expected a number from 1 to 1073741824") != NULL, "%s", err);
+	}
+	cr_expect_eq(c.max_flows, 1u << 30, "a refused value changes nothing");
+	cr_expect_eq(flow_config_option(&c, "timeout", "udp=9", err, sizeof(err)), 0);
+	cr_expect_eq(c.idle_ns[TCLASS_UDP], 9 * SEC);
+	cr_expect_eq(flow_config_option(&c, "timeout", "udp", err, sizeof(err)), -1);
+	cr_expect(strstr(err, "--timeout 'udp': expected CLASS=SECONDS with CLASS one of") != NULL,
+	          "%s", err);
+	cr_expect_eq(flow_config_option(&c, "flows", "x", err, sizeof(err)), -1);
 }
