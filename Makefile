@@ -10,7 +10,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libpcap libcrypto jansson libnl-3.0 libnl-route-3.0 libmnl libcurl libprotobuf-c inih libcap-ng libnetfilter_conntrack
+PKGS    := libpcap libcrypto jansson libnl-3.0 libnl-route-3.0 libmnl libcurl libprotobuf-c inih libcap-ng libnetfilter_conntrack msgpack zlib libgvc libcgraph
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

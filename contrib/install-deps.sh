@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config libpcap-dev libssl-dev libcriterion-dev libjansson-dev
       libnl-3-dev libnl-route-3-dev libmnl-dev libcurl4-openssl-dev
       libprotobuf-c-dev protobuf-c-compiler libinih-dev libcap-ng-dev
-      libnetfilter-conntrack-dev conntrack
+      libnetfilter-conntrack-dev conntrack libmsgpack-dev zlib1g-dev libgraphviz-dev rsyslog
       tshark python3 python3-scapy python3-msgpack tcpdump valgrind time"
 missing=""
 for p in $PKGS; do

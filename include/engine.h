@@ -47,6 +47,10 @@ void engine_set_nat(struct engine *e, const struct nat_table *nat);
 void engine_tick(struct engine *e, uint64_t now_ns);
 /* Flow records go to every sink added here (none: records are not built). */
 int engine_add_flow_output(struct engine *e, struct output *o);
+/* In-process consumers of records (graph, learn): called for every flow
+ * record and every alert, after the sinks. At most a few. -1 when full. */
+typedef void (*engine_record_fn)(const struct record *r, void *data);
+int engine_on_record(struct engine *e, engine_record_fn fn, void *data);
 /* Intern an interface name; returns its id for engine_packet (-1 if NULL). */
 int engine_iface(struct engine *e, const char *name);
 void engine_packet(struct engine *e, const struct pkt *p, int iface);

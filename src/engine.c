@@ -14,6 +14,7 @@
 
 #define ENGINE_MAX_OUTPUTS 16
 #define ENGINE_MAX_IFACES  4096
+#define ENGINE_MAX_CONSUMERS 4
 
 struct engine {
 	struct flow_table *ft;
@@ -28,6 +29,8 @@ struct engine {
 	const struct nat_table *nat; /* live: conntrack's translated connections */
 	struct output *flow_out[ENGINE_MAX_OUTPUTS];
 	int nflow_out;
+	struct { engine_record_fn fn; void *data; } consumer[ENGINE_MAX_CONSUMERS];
+	int nconsumers;
 	char **ifnames;
 	int nifnames;
 	struct engine_stats st;
@@ -50,6 +53,8 @@ emit_flow(const struct flow *f, enum flow_end why, void *data)
 	for (i = 0; i < e->nflow_out; i++)
 		if (output_write(e->flow_out[i], &r) < 0)
 			e->st.output_failures++;
+	for (i = 0; i < e->nconsumers; i++)
+		e->consumer[i].fn(&r, e->consumer[i].data);
 	/* The flow ends (an active-timeout part goes on): let go of its
 	 * containers. */
 	if (why != FLOW_END_ACTIVE) {
@@ -291,6 +296,17 @@ engine_free(struct engine *e)
 		free(e->ifnames[i]);
 	free(e->ifnames);
 	free(e);
+}
+
+int
+engine_on_record(struct engine *e, engine_record_fn fn, void *data)
+{
+	if (e->nconsumers >= ENGINE_MAX_CONSUMERS)
+		return -1;
+	e->consumer[e->nconsumers].fn = fn;
+	e->consumer[e->nconsumers].data = data;
+	e->nconsumers++;
+	return 0;
 }
 
 int

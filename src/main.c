@@ -18,6 +18,8 @@ static const struct {
 	{ "containers", cmd_containers, "list the containers on this host (--json: inventory)" },
 	{ "run", cmd_run, "capture live on container interfaces, attribute, emit flow records" },
 	{ "check", cmd_check, "validate network profiles (FILE:LINE:COL errors, exit 2)" },
+	{ "learn", cmd_learn, "write reviewable profiles from observed traffic" },
+	{ "graph", cmd_graph, "merge, convert, compare and draw communication graphs" },
 };
 
 static void

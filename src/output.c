@@ -75,3 +75,13 @@ output_close(struct output *o)
 	free(o->spec);
 	free(o);
 }
+
+const char *
+verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_ALLOW: return "allow";
+	case VERDICT_DENY:  return "deny";
+	default:            return "unprofiled";
+	}
+}
