@@ -20,10 +20,10 @@ import re
 import sys
 
 RECORD_KEYS = ["time", "type", "node", "community_id", "proto", "src", "dst", "direction",
-               "profile", "rule", "verdict", "reason", "first_seen", "last_seen", "packets",
+               "profile", "rule", "verdict", "reason", "denied_by", "first_seen", "last_seen", "packets",
                "bytes", "packets_to_src", "bytes_to_src", "tcp_state", "midstream", "end", "part",
                "interface", "vlan", "tunnel", "icmp", "nat"]
-SRC_KEYS = ["ip", "port", "container"]
+SRC_KEYS = ["ip", "port", "container", "dns"]
 DST_KEYS = ["ip", "port", "container", "dns"]
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 CID_RE = re.compile(r"^1:[A-Za-z0-9+/]{27}=$")
