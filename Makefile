@@ -39,7 +39,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
 BIN      := $(BUILD)/cnetmon
 
-.PHONY: all check unit golden corpus demo deps install clean valgrind bench fuzz fuzz-profile
+.PHONY: all check unit golden corpus demo deps install clean valgrind bench fuzz fuzz-profile fuzz-dns fuzz-graph
 
 all: $(BIN) cnetmon
 
@@ -95,33 +95,28 @@ valgrind: $(BIN)
 
 bench: $(BIN)
 	bench/run.sh $(BIN)
+	bench/profiles.sh $(BIN)
+	bench/graph.sh $(BUILD)
+	bench/sinks.sh $(BUILD)
 
 # libFuzzer over the capture readers, decoders and flow table, seeded with
 # tcpdump's corpus: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS  ?= ../shared/corpus/tcpdump
-build-fuzz/fuzz-read: fuzz/fuzz-read.c $(LIB_SRCS) build-fuzz/gen/cri.pb-c.c
-	mkdir -p build-fuzz/corpus
+# One rule for every libFuzzer target fuzz/fuzz-NAME.c (built with the
+# whole library, as the daemon is).
+build-fuzz/fuzz-%: fuzz/fuzz-%.c $(LIB_SRCS) build-fuzz/gen/cri.pb-c.c
+	mkdir -p build-fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Ibuild-fuzz/gen $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o $@ $^ $(PKG_LIBS) -lm
-
-build-fuzz/fuzz-profile: fuzz/fuzz-profile.c $(LIB_SRCS) build-fuzz/gen/cri.pb-c.c
-	mkdir -p build-fuzz/corpus-profile
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Ibuild-fuzz/gen $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $@ $^ $(PKG_LIBS) -lm
-
-# libFuzzer over the profile parser and set checks, seeded with profiles/.
-fuzz-profile: build-fuzz/fuzz-profile
-	build-fuzz/fuzz-profile -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-	    build-fuzz/corpus-profile profiles
 
 build-fuzz/gen/cri.pb-c.c: proto/cri.proto
 	mkdir -p build-fuzz/gen
 	protoc-c --c_out=build-fuzz/gen -Iproto proto/cri.proto
 
 fuzz: build-fuzz/fuzz-read
+	mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz-read -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -timeout=10 build-fuzz/corpus $(FUZZ_CORPUS)
 
@@ -130,6 +125,7 @@ install: $(BIN)
 	    $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cnetmon
 	install -m 0644 man/cnetmon.8 $(DESTDIR)$(PREFIX)/share/man/man8/cnetmon.8
+	install -m 0644 man/cnetmon-graph.8 $(DESTDIR)$(PREFIX)/share/man/man8/cnetmon-graph.8
 	install -m 0644 man/cnetmon.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/cnetmon.conf.5
 	install -m 0644 man/cnetmon.profile.5 $(DESTDIR)$(PREFIX)/share/man/man5/cnetmon.profile.5
 

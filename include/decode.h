@@ -55,6 +55,8 @@ struct l34 {
 	uint32_t frag_id;          /* IPv4 id or IPv6 fragment identification */
 	uint32_t ip_len;           /* IP datagram length from the header (bytes) */
 	const uint8_t *smac, *dmac; /* link addresses of the frame carrying this layer, or NULL */
+	const uint8_t *payload;    /* TCP/UDP payload as captured (unfragmented only), or NULL */
+	uint32_t paylen;           /* bytes of it inside the capture */
 };
 
 struct decoded {

@@ -19,6 +19,8 @@ struct engine_stats {
 	uint64_t undecoded[DEC_REASON_MAX];      /* packets with no flow, by reason */
 	uint64_t inner_undecoded[DEC_REASON_MAX]; /* tunnel payloads not decoded */
 	uint64_t output_failures;
+	uint64_t violations;              /* flows denied */
+	uint64_t alerts;                  /* alerts emitted (folded ones count once) */
 };
 
 struct engine;
@@ -43,6 +45,20 @@ void engine_iface_ifindex(struct engine *e, int iface, int ifindex);
  * carries both tuples. */
 struct nat_table;
 void engine_set_nat(struct engine *e, const struct nat_table *nat);
+/* Profiles: every flow is judged after its first packet, a denied one
+ * raises an alert to the alert outputs. set (NULL: none) is borrowed until
+ * the next call or engine_free. Calling it again (reload) judges the flows
+ * in the table again: one newly denied alerts. -1 on allocation failure,
+ * the profiles in force then stay. */
+struct profile_set;
+int engine_set_profiles(struct engine *e, const struct profile_set *set, int strict);
+int engine_add_alert_output(struct engine *e, struct output *o);
+/* Repeats of one violation within this window fold into one alert
+ * (--alert-window, default 60 s). Before engine_set_profiles. */
+void engine_set_alert_window(struct engine *e, uint64_t ns);
+/* The profile in force for container c, NULL: unprofiled. */
+struct profile;
+const struct profile *engine_profile_of(struct engine *e, const struct inv_container *c);
 /* Expire idle flows by the wall clock (live: no packets may come). */
 void engine_tick(struct engine *e, uint64_t now_ns);
 /* Flow records go to every sink added here (none: records are not built). */
@@ -63,6 +79,10 @@ void engine_packets(struct engine *e, const struct pkt *p, const int *iface, int
  * batch is done. Returns 0 at its end, -1 on damage (capture_error() says
  * what); *npackets counts the packets read either way. */
 int engine_read(struct engine *e, struct capture *c, unsigned long long *npackets);
+/* Open a capture file and feed it whole. Damage after some packets is
+ * logged and what came before is kept (0); -1 when nothing could be read
+ * (logged as "PATH: why"). */
+int engine_read_file(struct engine *e, const char *path);
 /* End of input: finish every flow, flush sinks. */
 void engine_finish(struct engine *e);
 const struct engine_stats *engine_stats(const struct engine *e);

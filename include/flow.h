@@ -65,6 +65,17 @@ enum flow_tclass {
 	TCLASS_MAX
 };
 
+/* A flow's verdict under the profiles in force (profile-eval.c). Sides are
+ * roles: [0] the initiator (its egress), [1] the responder (its ingress). */
+struct judgement {
+	uint8_t verdict;          /* enum verdict (output.h) */
+	uint8_t denied;           /* bit 0: egress denied, bit 1: ingress denied */
+	uint8_t strict;           /* bit per side: denied only because unprofiled (--strict) */
+	uint8_t judged;           /* 1 once evaluated */
+	uint16_t prof[2];         /* 1 + profile index, 0: no profile for that side */
+	uint32_t rule[2];         /* 1 + rule id, 0: decided by default (or undecided) */
+};
+
 struct flow {
 	struct flow_key key;
 	uint32_t hash;
@@ -86,6 +97,7 @@ struct flow {
 	/* Set by the flow-creation hook (attribution), read by record encoders. */
 	const struct inv_container *ctr[2];
 	struct nat_entry *nat;         /* live: the connection's tuples before and after NAT */
+	struct judgement judged;       /* set after the first packet when profiles are loaded */
 };
 
 #define FLOW_NIL UINT32_MAX
@@ -132,8 +144,14 @@ struct flow_table;
 
 struct flow_table *flow_table_new(const struct flow_config *c, flow_emit_fn emit, void *data);
 void flow_table_on_new(struct flow_table *ft, flow_new_fn fn, void *data);
-/* Account one IP layer of a packet: ts in ns, wirelen = frame length on the wire. */
-void flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts_ns,
+/* Called once a new flow's first packet is counted (where a verdict and its
+ * alert belong: the flow then shows the packet that opened it). */
+void flow_table_on_first(struct flow_table *ft, flow_new_fn fn, void *data);
+/* Call fn on every flow in the table (profile reload re-judges them). */
+void flow_table_foreach(struct flow_table *ft, flow_new_fn fn, void *data);
+/* Account one IP layer of a packet: ts in ns, wirelen = frame length on the
+ * wire. Returns the flow it went to, valid until the next call. */
+struct flow *flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts_ns,
                        uint32_t wirelen, int iface);
 
 /* The same in three steps, for batches: the memory the flow lives in is
@@ -149,7 +167,7 @@ struct flow_prep {
 void flow_table_prepare(struct flow_table *ft, const struct l34 *l, uint64_t ts_ns,
                         struct flow_prep *fp);
 void flow_table_prefetch(const struct flow_table *ft, const struct flow_prep *fp);
-void flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts_ns,
+struct flow *flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts_ns,
                       uint32_t wirelen, int iface);
 /* Finish flows idle at time now (also done as packets advance the clock). */
 void flow_table_expire(struct flow_table *ft, uint64_t now_ns);

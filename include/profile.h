@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flow.h"
+
 struct inventory;
 
 enum sel_kind { SEL_NAME, SEL_IMAGE, SEL_ID, SEL_LABEL, SEL_NAMESPACE };
@@ -102,9 +104,58 @@ int profile_load_buffer(struct profile_set *set, const char *name, const char *t
 int profile_check_set(const struct profile_set *set, const struct inventory *inv,
                       profile_error_fn err, void *data);
 void profile_set_free(struct profile_set *set);
+/* What `check`, `read` and `run` all do: load every path, then the whole-set
+ * checks (with inv when given). Returns the number of errors. */
+int profile_load_paths(struct profile_set *set, char *const *paths, int npaths,
+                       const struct inventory *inv, profile_error_fn err, void *data);
+/* A profile_error_fn printing "cnetmon: FILE:LINE:COL: message" to stderr. */
+void profile_error_stderr(const char *msg, void *data);
 
+/* Which profiles select a container, without trying them all: profiles
+ * are filed under the literal names and labels their match lines require.
+ * set is borrowed. */
+struct profile_selindex;
+struct profile_selindex *profile_selindex_new(const struct profile_set *set);
+void profile_selindex_free(struct profile_selindex *ix);
+/* The first profile (file order) selecting c, -1 none. */
+int profile_selindex_first(const struct profile_selindex *ix, const struct inv_container *c);
+/* A profile's glob (fnmatch(3) without flags) against s: 1 when it matches. */
+int profile_glob(const char *pattern, const char *s);
 /* Does profile p select container c (DESIGN semantics, globs fnmatch(3)). */
 struct inv_container;
 int profile_selects(const struct profile *p, const struct inv_container *c);
+
+/* ---- evaluation (profile-eval.c) ---------------------------------------
+ * A profile set compiled for judging flows: profile peers resolved, the
+ * profile of each container cached, "file:line" of every rule formatted
+ * once. A flow is judged once, after its first packet (and again when
+ * profiles are reloaded): the initiator's profile as egress, the
+ * responder's as ingress, first matching rule or `default`; it is denied
+ * when either side denies (DESIGN.md "Profiles"). */
+struct attrib;
+struct dns_cache;
+struct profile_eval;
+
+/* set, attrib (host addresses) and dns are borrowed and must outlive the
+ * evaluator; attrib and dns may be NULL. strict: flows of an unprofiled
+ * container are denied. NULL on allocation failure. */
+struct profile_eval *profile_eval_new(const struct profile_set *set, const struct attrib *a,
+                                      const struct dns_cache *dns, int strict);
+void profile_eval_free(struct profile_eval *pe);
+/* The inventory changed (containers may have gone, addresses moved):
+ * forget cached container -> profile answers. */
+void profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a);
+/* The profile that selects c (the first, in file order), NULL: unprofiled. */
+const struct profile *profile_eval_profile_of(struct profile_eval *pe,
+                                              const struct inv_container *c);
+void profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now_ns,
+                        struct judgement *j);
+
+/* For records: fills verdict, direction, profile, rule, reason, denied_by
+ * and each container's profile name from j. The strings live as long as
+ * the evaluator. */
+struct record;
+void profile_eval_describe(const struct profile_eval *pe, const struct judgement *j,
+                           const struct flow *f, struct record *r);
 
 #endif

@@ -11,13 +11,6 @@
 #include "log.h"
 #include "profile.h"
 
-static void
-print_error(const char *msg, void *data)
-{
-	(void)data;
-	fprintf(stderr, "cnetmon: %s\n", msg);
-}
-
 int
 cmd_check(int argc, char **argv)
 {
@@ -30,7 +23,7 @@ cmd_check(int argc, char **argv)
 	struct inventory *inv = NULL;
 	const char *invpath = NULL;
 	char err[512];
-	int ch, i, errors = 0;
+	int ch, errors;
 	size_t rules = 0, k;
 
 	optind = 1;
@@ -53,9 +46,8 @@ cmd_check(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
-	for (i = optind; i < argc; i++)
-		errors += profile_load(&set, argv[i], print_error, NULL);
-	errors += profile_check_set(&set, inv, print_error, NULL);
+	errors = profile_load_paths(&set, argv + optind, argc - optind, inv, profile_error_stderr,
+	                            NULL);
 	for (k = 0; k < set.n; k++)
 		rules += set.p[k].nrules;
 	if (!errors)

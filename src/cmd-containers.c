@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "duration.h"
 #include "daemon.h"
 #include "log.h"
 #include "netlink.h"
@@ -206,8 +207,7 @@ cmd_containers(int argc, char **argv)
 	const struct inventory *inv;
 	struct scanner *sc;
 	int ch, json = 0, watching = 0, status = 0;
-	char err[256], *end;
-	double g;
+	char err[256];
 
 	scan_config_default(&cfg);
 	optind = 1;
@@ -217,12 +217,10 @@ cmd_containers(int argc, char **argv)
 		case OPT_WATCH: watching = 1; break;
 		case OPT_NODE: cfg.node = optarg; break;
 		case OPT_GRACE:
-			g = strtod(optarg, &end);
-			if (end == optarg || *end || !(g >= 0) || g > 86400) {
+			if (duration_parse(optarg, 86400, &cfg.grace_ns) < 0) {
 				log_warnx("--grace '%s': expected seconds from 0 to 86400", optarg);
 				return 2;
 			}
-			cfg.grace_ns = (uint64_t)(g * NS_PER_SEC);
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

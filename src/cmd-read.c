@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "duration.h"
 #include "engine.h"
+#include "graph.h"
 #include "log.h"
+#include "profile.h"
 
 #define MAX_SINKS 16
 
@@ -22,6 +25,13 @@ struct read_opts {
 	int nflow_sinks;
 	const char *alert_sinks[MAX_SINKS];
 	int nalert_sinks;
+	char *profiles[MAX_SINKS];
+	int nprofiles;
+	int strict;
+	uint64_t alert_window_ns;
+	const char *graph;
+	int graph_format;
+	struct output_options sinks;
 	const char *node;
 	const char *inventory;
 	int quiet;
@@ -31,11 +41,21 @@ static void
 read_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: cnetmon read [-I INVENTORY] [--flows SINK]... [-o SINK]... [--max-flows N]\n"
+	    "usage: cnetmon read [-I INVENTORY] [-p PATH]... [-o SINK]... [--flows SINK]... [-g FILE]\n"
+	    "                    [--strict] [--alert-window SECONDS] [--max-flows N]\n"
 	    "                    [--timeout CLASS=SECONDS]... [--node NAME] [-q] FILE...\n"
 	    "  -I INVENTORY       name containers from this inventory (cnetmon containers --json)\n"
-	    "  --flows SINK       where finished flow records go (json:-, json:PATH)\n"
-	    "  -o SINK            where alerts go (default json:-)\n"
+	    "  -p PATH            judge flows by these profiles (a .profile file or a directory)\n"
+	    "  -o SINK            where alerts go (default json:- when profiles are given)\n"
+	    "  --flows SINK       where finished flow records go: json:-, json:PATH, msgpack:PATH,\n"
+	    "                     syslog:udp://HOST:PORT, syslog:tcp://HOST:PORT, syslog:unix:PATH,\n"
+	    "                     forward://HOST:PORT?tag=TAG\n"
+	    "  --flush-timeout S  wait up to S seconds for collectors before exiting (default 30)\n"
+	    "  --spool-dir DIR    where records wait on disk while a collector is down\n"
+	    "  --spool-max SIZE   spool cap per sink (default 1G); --queue-size SIZE in memory\n"
+	    "  -g FILE            write the communication graph (.json .dot .svg .png .msgpack)\n"
+	    "  --strict           flag the flows of containers no profile selects\n"
+	    "  --alert-window S   fold repeats of one violation within S seconds (default 60)\n"
 	    "  --max-flows N      flows kept at once; the oldest idle is finished beyond (default 524288)\n"
 	    "  --timeout C=S      idle timeout of class C in seconds: tcp-opening, tcp, tcp-closed,\n"
 	    "                     udp, icmp, other; or 'active' for long flows (0 disables)\n"
@@ -46,8 +66,17 @@ read_usage(FILE *fp)
 static int
 parse_opts(int argc, char **argv, struct read_opts *o)
 {
-	enum { OPT_FLOWS = 256, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE };
+	enum { OPT_FLOWS = 256, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE, OPT_STRICT, OPT_WINDOW,
+	       OPT_SINK };
 	static const struct option longopts[] = {
+		{ "flush-timeout", required_argument, NULL, OPT_SINK },
+		{ "spool-dir", required_argument, NULL, OPT_SINK },
+		{ "spool-max", required_argument, NULL, OPT_SINK },
+		{ "queue-size", required_argument, NULL, OPT_SINK },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "graph", required_argument, NULL, 'g' },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "alert-window", required_argument, NULL, OPT_WINDOW },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -58,12 +87,44 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[256];
-	int ch;
+	int ch, li;
 
 	flow_config_default(&o->flow);
+	output_options_default(&o->sinks);
+	o->alert_window_ns = 60ULL * 1000000000ULL;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "I:o:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "I:o:p:g:qh", longopts, &li)) != -1) {
 		switch (ch) {
+		case 'p':
+			if (o->nprofiles == MAX_SINKS) {
+				log_warnx("too many -p paths (at most %d)", MAX_SINKS);
+				return -1;
+			}
+			o->profiles[o->nprofiles++] = optarg;
+			break;
+		case OPT_STRICT:
+			o->strict = 1;
+			break;
+		case OPT_SINK:
+			if (output_option(&o->sinks, longopts[li].name, optarg, err, sizeof(err)) < 0) {
+				log_warnx("%s", err);
+				return -1;
+			}
+			break;
+		case 'g':
+			if ((o->graph_format = graph_format_from_path(optarg)) < 0) {
+				log_warnx("-g %s: the extension says the format: .json, .dot, .svg, .png "
+				          "or .msgpack", optarg);
+				return -1;
+			}
+			o->graph = optarg;
+			break;
+		case OPT_WINDOW:
+			if (duration_parse(optarg, 86400, &o->alert_window_ns) < 0) {
+				log_warnx("--alert-window %s: expected seconds, e.g. 60 or 0.5", optarg);
+				return -1;
+			}
+			break;
 		case 'I':
 			o->inventory = optarg;
 			break;
@@ -175,38 +236,14 @@ print_summary(const struct engine *e, int nfiles, int nbad)
 		fprintf(fp, "  %-13s%llu joined to their flow, %llu without their first fragment\n",
 		        "fragments", (unsigned long long)fs->frag_later,
 		        (unsigned long long)fs->frag_orphans);
+	if (s->violations || s->alerts)
+		fprintf(fp, "  %-13s%llu flows denied, %llu alerts\n", "violations",
+		        (unsigned long long)s->violations, (unsigned long long)s->alerts);
 	print_reasons(fp, "not decoded", s->undecoded);
 	print_reasons(fp, "inner layers", s->inner_undecoded);
 	if (s->output_failures)
 		fprintf(fp, "  %-13s%llu records could not be written\n", "output",
 		        (unsigned long long)s->output_failures);
-}
-
-/* Read one file into the engine. Returns 0 on success (possibly damaged
- * after some packets), -1 when nothing could be read. */
-static int
-read_file(struct engine *e, const char *path)
-{
-	unsigned long long n = 0;
-	struct capture *c;
-	char err[256];
-	int r;
-
-	c = capture_open_file(path, err, sizeof(err));
-	if (!c) {
-		log_warnx("%s: %s", path, err);
-		return -1;
-	}
-	r = engine_read(e, c, &n);
-	if (r < 0) {
-		if (n == 0)
-			log_warnx("%s: %s", path, capture_error(c));
-		else
-			log_warnx("%s: damaged after %llu packets, the rest is not read: %s", path, n,
-			          capture_error(c));
-	}
-	capture_close(c);
-	return r < 0 && n == 0 ? -1 : 0;
 }
 
 int
@@ -215,6 +252,8 @@ cmd_read(int argc, char **argv)
 	struct read_opts o = { 0 };
 	struct output *outs[2 * MAX_SINKS];
 	struct inventory *inv = NULL;
+	struct profile_set profiles = { 0 };
+	struct graph *g = NULL;
 	struct engine *e;
 	char err[512];
 	int i, nouts = 0, nbad = 0, status = 0;
@@ -238,6 +277,37 @@ cmd_read(int argc, char **argv)
 			goto done;
 		}
 	}
+	if (o.graph) {
+		if (!(g = graph_new(o.node, NULL)) ||
+		    (inv && graph_set_host_addrs(g, inv->host_addrs, inv->nhost_addrs) < 0))
+			fatal("graph");
+		engine_on_record(e, graph_on_record, g);
+	}
+	if (o.nprofiles) {
+		if (profile_load_paths(&profiles, o.profiles, o.nprofiles, inv, profile_error_stderr,
+		                       NULL)) {
+			status = 2;
+			goto done;
+		}
+		if (!inv)
+			log_warnx("profiles without an inventory (-I): no flow can be tied to a "
+			          "container, so none is judged");
+		engine_set_alert_window(e, o.alert_window_ns);
+		if (engine_set_profiles(e, &profiles, o.strict) < 0) {
+			log_warn("profiles");
+			status = 2;
+			goto done;
+		}
+		if (!o.nalert_sinks)
+			o.alert_sinks[o.nalert_sinks++] = "json:-";
+	}
+	{
+		/* read drains below, within --flush-timeout, and says what it could
+		 * not deliver; closing then waits no more. */
+		struct output_options oo = o.sinks;
+		oo.close_timeout_ms = 0;
+		output_set_options(&oo);
+	}
 	for (i = 0; i < o.nflow_sinks; i++) {
 		struct output *out = output_open(o.flow_sinks[i], err, sizeof(err));
 		if (!out) {
@@ -248,8 +318,6 @@ cmd_read(int argc, char **argv)
 		outs[nouts++] = out;
 		engine_add_flow_output(e, out);
 	}
-	/* Alerts come from profiles; the sinks are opened now so that a bad
-	 * sink is refused before any work is done. */
 	for (i = 0; i < o.nalert_sinks; i++) {
 		struct output *out = output_open(o.alert_sinks[i], err, sizeof(err));
 		if (!out) {
@@ -258,20 +326,40 @@ cmd_read(int argc, char **argv)
 			goto done;
 		}
 		outs[nouts++] = out;
+		engine_add_alert_output(e, out);
 	}
 
 	for (i = optind; i < argc; i++)
-		if (read_file(e, argv[i]) < 0)
+		if (engine_read_file(e, argv[i]) < 0)
 			nbad++;
 	engine_finish(e);
+	if (nouts) {
+		uint64_t lost = output_drain_all(outs, nouts, o.sinks.close_timeout_ms);
+		if (lost) {
+			log_warnx("%llu records not delivered within --flush-timeout %u s%s",
+			          (unsigned long long)lost, o.sinks.close_timeout_ms / 1000,
+			          o.sinks.spool_dir ? " (kept in the spool for the next run)" : "");
+			status = 2;
+		}
+	}
+	if (g && graph_write(g, (enum graph_format)o.graph_format, o.graph, err, sizeof(err)) < 0) {
+		log_warnx("-g %s", err);
+		status = 2;
+	}
 	if (!o.quiet)
 		print_summary(e, argc - optind, nbad);
-	if (nbad || engine_stats(e)->output_failures)
+	/* 2 wins over 1: a violation report from a partial read is not an
+	 * audit result a pipeline should trust. */
+	if (nbad || engine_stats(e)->output_failures || status == 2)
 		status = 2;
+	else if (engine_stats(e)->violations)
+		status = 1;
 done:
 	for (i = 0; i < nouts; i++)
 		output_close(outs[i]);
 	engine_free(e);
+	graph_free(g);
+	profile_set_free(&profiles);
 	inventory_free(inv);
 	return status;
 }

@@ -8,10 +8,9 @@
  * source MAC belongs to another captured container is that one's, and is
  * dropped here.
  *
- * Settings come from the config file (-c, INI, section [run], keys are the
- * long option names) and then the command line, through one parser: the
- * file is turned into "--key=value" arguments placed before the real ones,
- * so the command line wins for single values and adds to lists.
+ * Settings: run-settings.c. SIGHUP parses them again and reloads the
+ * profiles, all or nothing: a broken profile leaves the running ones in
+ * force. Settings that cannot change in place are named for a restart.
  *
  * Privileges: captures, netlink sockets and sinks are opened as root; then
  * the daemon becomes --user (default "cnetmon" when it exists) keeping only
@@ -20,6 +19,7 @@
  *
  * SIGTERM/SIGINT: every open flow is finished and written, then exit 0. */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -31,23 +31,25 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include <cap-ng.h>
-#include <ini.h>
 
 #include "cmd.h"
+#include "duration.h"
 #include "daemon.h"
 #include "engine.h"
+#include "graph.h"
 #include "log.h"
 #include "metrics.h"
 #include "nat.h"
 #include "netlink.h"
+#include "profile.h"
+#include "run-settings.h"
 #include "scan.h"
 
-#define MAX_SINKS   16
-#define MAX_CAPS    4096
+#define MAX_CAPS    RUN_MAX_IFACES
 #define PER_ROUND   256        /* packets from one capture before looking at the others */
-#define DEFAULT_CONFIG "/etc/cnetmon/cnetmon.conf"
-#define MAX_CONF_ARGS  1024
 
 
 struct cap {
@@ -79,118 +81,16 @@ struct run {
 	struct metrics_server *metrics;
 	struct output **outs;
 	int nouts;
+	struct run_settings s;           /* as started */
+	struct run_settings reloaded;    /* the last SIGHUP's, whose profile paths are in force */
+	struct profile_set *profiles;    /* in force (the engine borrows it) */
+	uint64_t alerts_flushed;         /* alerts emitted when sinks were last flushed */
+	struct graph *graph;             /* -g: every record since start */
+	int graph_format;
+	uint64_t graph_next_ms;          /* --graph-interval */
+	int argc;                        /* to parse again on SIGHUP */
+	char **argv;
 };
-
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: cnetmon run [-c FILE] [--check-config] [-i IFACE]... [--flows SINK]... [-o SINK]...\n"
-	    "                   [--bpf EXPR] [--buffer-size MIB] [--max-flows N]\n"
-	    "                   [--timeout CLASS=SECONDS]... [--node NAME] [--grace SECONDS]\n"
-	    "                   [--user USER] [-v]\n"
-	    "  -c FILE           settings (INI, [run], long option names; default " DEFAULT_CONFIG ")\n"
-	    "  --check-config    check the settings and the sinks, then exit\n"
-	    "  -i IFACE          capture here (default: every container veth, followed live)\n"
-	    "  --flows SINK      where finished flow records go (json:-, json:PATH)\n"
-	    "  --bpf EXPR        an extra capture filter\n"
-	    "  --buffer-size M   kernel ring per interface in MiB (default 8)\n"
-	    "  --user USER       run as USER after start-up (default cnetmon, if it exists)\n"
-	    "  --metrics A:P     Prometheus metrics on http://A:P/metrics\n");
-}
-
-/* ---- config file ------------------------------------------------------- */
-
-struct conf {
-	const char *path;
-	char *args[MAX_CONF_ARGS];
-	int nargs;
-	char bad[160];
-};
-
-static const char *const conf_keys[] = {
-	"interface", "flows", "output", "bpf", "buffer-size", "max-flows", "timeout", "node",
-	"grace", "user", "verbose", "metrics",
-};
-
-static int
-conf_entry(void *data, const char *section, const char *key, const char *value)
-{
-	struct conf *cf = data;
-	size_t i;
-	int v;
-
-	if (strcmp(section, "run") != 0) {
-		snprintf(cf->bad, sizeof(cf->bad), "settings belong in [run], not [%s]", section);
-		return 0;
-	}
-	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
-		if (!strcmp(key, conf_keys[i]))
-			break;
-	if (i == sizeof(conf_keys) / sizeof(conf_keys[0])) {
-		snprintf(cf->bad, sizeof(cf->bad), "unknown setting '%s'", key);
-		return 0;
-	}
-	if (!strcmp(key, "verbose")) {
-		/* verbose = N (or true/false): N times -v */
-		v = !strcmp(value, "true") ? 1 : !strcmp(value, "false") ? 0 : atoi(value);
-		while (v-- > 0 && cf->nargs < MAX_CONF_ARGS)
-			cf->args[cf->nargs++] = strdup("-v");
-		return 1;
-	}
-	if (cf->nargs == MAX_CONF_ARGS) {
-		snprintf(cf->bad, sizeof(cf->bad), "more than %d settings", MAX_CONF_ARGS);
-		return 0;
-	}
-	if (asprintf(&cf->args[cf->nargs], "--%s=%s", key, value) < 0) {
-		snprintf(cf->bad, sizeof(cf->bad), "out of memory");
-		return 0;
-	}
-	cf->nargs++;
-	return 1;
-}
-
-/* -1: unreadable or wrong (message logged); 0: loaded, or the default file
- * is simply not there. */
-static int
-conf_load(struct conf *cf, const char *path, int explicit)
-{
-	FILE *fp = fopen(path, "re");
-	int line;
-
-	cf->path = path;
-	if (!fp) {
-		if (!explicit && errno == ENOENT)
-			return 0;
-		log_warn("%s", path);
-		return -1;
-	}
-	line = ini_parse_file(fp, conf_entry, cf);
-	fclose(fp);
-	if (line != 0) {
-		log_warnx("%s:%d: %s", path, line, cf->bad[0] ? cf->bad : "not a KEY = VALUE line");
-		return -1;
-	}
-	return 0;
-}
-
-static void
-conf_free(struct conf *cf)
-{
-	while (cf->nargs)
-		free(cf->args[--cf->nargs]);
-}
-
-/* A setting was refused (the parser said why): if it came from the config
- * file, say so, since the message names it as an option. */
-static int
-bad_setting(const struct conf *cf, int next_index, char **all)
-{
-	if (next_index - 1 <= cf->nargs)
-		log_warnx("%s: in \"%s\"", cf->path, all[next_index - 1] + 2);
-	free(all);
-	return 2;
-}
 
 /* ---- privileges -------------------------------------------------------- */
 
@@ -342,6 +242,52 @@ follow_inventory(struct run *r)
 }
 
 /* /metrics: what the daemon has done, per interface and overall. */
+/* Per sink, labelled by its spec: what it took, delivered, queued, spooled
+ * and lost (DESIGN: no sink loses a record silently). */
+static void
+sink_metrics(struct strbuf *out, struct run *r, struct strbuf *lab)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} m[] = {
+#define F(f) offsetof(struct output_stats, f)
+		{ "cnetmon_sink_records_total", "counter", "Records given to the sink.", F(accepted) },
+		{ "cnetmon_sink_delivered_total", "counter",
+		  "Records written, or acknowledged by the collector.", F(delivered) },
+		{ "cnetmon_sink_queued_records", "gauge", "Records waiting in memory.", F(queued) },
+		{ "cnetmon_sink_spooled_total", "counter", "Records that went to the spool.", F(spooled) },
+		{ "cnetmon_sink_spool_records", "gauge", "Records waiting in the spool.", F(spool_records) },
+		{ "cnetmon_sink_spool_bytes", "gauge", "Bytes in the spool.", F(spool_bytes) },
+		{ "cnetmon_sink_dropped_total", "counter",
+		  "Records lost at the queue or spool cap (oldest first).", F(dropped) },
+		{ "cnetmon_sink_failures_total", "counter", "Failed connects and sends.", F(failures) },
+		{ "cnetmon_sink_reconnects_total", "counter", "Connections made after the first.",
+		  F(reconnects) },
+		{ "cnetmon_sink_truncated_total", "counter", "Syslog datagrams cut at the size limit.",
+		  F(truncated) },
+#undef F
+	};
+	struct output_stats st[2 * RUN_MAX_SINKS];
+	size_t k;
+	int i;
+
+	for (i = 0; i < r->nouts; i++)
+		st[i] = output_stats(r->outs[i]);
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		metrics_family(out, m[k].name, m[k].type, m[k].help);
+		for (i = 0; i < r->nouts; i++) {
+			strbuf_reset(lab);
+			strbuf_adds(lab, "sink=\"");
+			metrics_label_escape(lab, r->outs[i]->spec);
+			strbuf_addc(lab, '"');
+			strbuf_addc(lab, '\0');
+			metrics_sample(out, m[k].name, lab->p,
+			               *(const uint64_t *)((const char *)&st[i] + m[k].off));
+		}
+	}
+}
+
 static void
 render_metrics(struct strbuf *out, void *data)
 {
@@ -393,20 +339,13 @@ render_metrics(struct strbuf *out, void *data)
 	metrics_family(out, "cnetmon_flows_evicted_total", "counter",
 	               "Flows finished early because the table was full (--max-flows).");
 	metrics_sample(out, "cnetmon_flows_evicted_total", NULL, fs->evicted);
-	for (k = 0; k < 2; k++) {
-		metrics_family(out, k ? "cnetmon_sink_failures_total" : "cnetmon_sink_records_total",
-		               "counter", k ? "Records a sink could not write." :
-		                              "Records written to a sink.");
-		for (i = 0; i < r->nouts; i++) {
-			strbuf_reset(&lab);
-			strbuf_adds(&lab, "sink=\"");
-			metrics_label_escape(&lab, r->outs[i]->spec);
-			strbuf_addc(&lab, '"');
-			strbuf_addc(&lab, '\0');
-			metrics_sample(out, k ? "cnetmon_sink_failures_total" : "cnetmon_sink_records_total",
-			               lab.p, k ? r->outs[i]->failed : r->outs[i]->written);
-		}
-	}
+	metrics_family(out, "cnetmon_flows_denied_total", "counter",
+	               "Flows a profile denied (violations), folded or not.");
+	metrics_sample(out, "cnetmon_flows_denied_total", NULL, es->violations);
+	metrics_family(out, "cnetmon_alerts_total", "counter",
+	               "Alerts emitted (a folded alert counts once).");
+	metrics_sample(out, "cnetmon_alerts_total", NULL, es->alerts);
+	sink_metrics(out, r, &lab);
 	for (c = 0; r->inv && c < r->inv->n; c++) {
 		if (r->inv->c[c]->gone_ns)
 			gone++;
@@ -457,6 +396,25 @@ check_drops(struct run *r)
 		          r->caps[i].name, dr - r->caps[i].dropped, dr);
 		r->caps[i].dropped = dr;
 	}
+}
+
+static void reload(struct run *r);
+
+/* The graph so far, written whole (graph_write renames into place, so a
+ * reader never sees half of it). */
+static void
+write_graph(struct run *r, const char *why)
+{
+	char err[256];
+
+	if (!r->graph)
+		return;
+	if (graph_write(r->graph, (enum graph_format)r->graph_format, r->s.graph, err,
+	                sizeof(err)) < 0)
+		log_warnx("-g %s", err);
+	else
+		log_debug("graph written to %s (%s): %zu nodes, %zu edges", r->s.graph, why,
+		          graph_nnodes(r->graph), graph_nedges(r->graph));
 }
 
 static int
@@ -527,6 +485,13 @@ loop(struct run *r, struct nl_watch *w)
 				index_captures(r);
 			}
 		}
+		/* An alert goes out now, not when a buffer fills: the time from
+		 * packet to collector is the attacker's dwell time. */
+		if (engine_stats(r->e)->alerts != r->alerts_flushed) {
+			r->alerts_flushed = engine_stats(r->e)->alerts;
+			for (i = 0; i < r->nouts; i++)
+				output_flush(r->outs[i]);
+		}
 		now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
 		if (pfd[r->ncaps].revents && nl_watch_drain(w) != 0) {
 			event = 1;
@@ -538,6 +503,8 @@ loop(struct run *r, struct nl_watch *w)
 			                        sizeof(err)))) {
 				r->inv = inv;
 				follow_inventory(r);
+				if (r->graph)
+					graph_set_host_addrs(r->graph, inv->host_addrs, inv->nhost_addrs);
 				for (size_t c = 0; c < inv->n; c++)
 					if (!inv->c[c]->gone_ns && !inv->c[c]->host_network)
 						nl_watch_add_netns(w, inv->c[c]->pid);
@@ -547,190 +514,257 @@ loop(struct run *r, struct nl_watch *w)
 		}
 		if (daemon_hup) {
 			daemon_hup = 0;
-			for (i = 0; i < r->nouts; i++)
-				output_reopen(r->outs[i]);
-			log_info("SIGHUP: sinks reopened");
+			reload(r);
+		}
+		if (daemon_usr1) {
+			daemon_usr1 = 0;
+			write_graph(r, "SIGUSR1");
+		}
+		if (r->graph && r->s.graph_interval_ns && now_ms >= r->graph_next_ms) {
+			if (r->graph_next_ms)
+				write_graph(r, "interval");
+			r->graph_next_ms = now_ms + r->s.graph_interval_ns / 1000000;
 		}
 		if (now_ms >= next_tick) {
 			engine_tick(r->e, clock_ns(CLOCK_REALTIME));
 			check_drops(r);
+			for (i = 0; i < r->nouts; i++)
+				output_flush(r->outs[i]);
 			next_tick = now_ms + 1000;
 		}
 	}
 	return 0;
 }
 
+/* A profile directory anyone may write to is a policy anyone may change:
+ * refuse it (and a world-writable profile file, or its directory). */
+static int
+profiles_safe(char *const *paths, int n)
+{
+	struct stat st;
+	char dir[4096], *slash;
+	int i, ok = 1;
+
+	for (i = 0; i < n; i++) {
+		if (stat(paths[i], &st) < 0)
+			continue;       /* the loader says what is wrong */
+		if (st.st_mode & S_IWOTH) {
+			log_warnx("%s: world-writable: anyone could change the policy; refusing it "
+			          "(chmod o-w)", paths[i]);
+			ok = 0;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode))
+			continue;
+		snprintf(dir, sizeof(dir), "%s", paths[i]);
+		if ((slash = strrchr(dir, '/')))
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		/* A sticky directory (/tmp) lets no one replace another's file. */
+		if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+			log_warnx("%s: its directory %s is world-writable; refusing it", paths[i], dir);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+/* Load the profiles s names, checked against the inventory: 0, or the
+ * number of errors (each printed as FILE:LINE:COL: message). */
+static int
+profiles_load(const struct run_settings *s, const struct inventory *inv,
+              struct profile_set **setp)
+{
+	struct profile_set *set;
+	int errors;
+
+	*setp = NULL;
+	if (!profiles_safe(s->profiles, s->nprofiles))
+		return 1;
+	if (!(set = calloc(1, sizeof(*set))))
+		fatal("profiles");
+	errors = profile_load_paths(set, s->profiles, s->nprofiles, inv, profile_error_stderr,
+	                            NULL);
+	if (errors) {
+		profile_set_free(set);
+		free(set);
+		return errors;
+	}
+	*setp = set;
+	return 0;
+}
+
+static void
+profiles_free(struct profile_set *set)
+{
+	if (set) {
+		profile_set_free(set);
+		free(set);
+	}
+}
+
+static int
+lists_differ(const char *const *a, int na, const char *const *b, int nb)
+{
+	int i;
+
+	if (na != nb)
+		return 1;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return 1;
+	return 0;
+}
+
+/* What SIGHUP can change in place; the rest is named and waits for a
+ * restart. */
+static void
+note_restart_settings(const struct run_settings *o, const struct run_settings *n)
+{
+#define SAME_STR(a, b) ((!(a) && !(b)) || ((a) && (b) && !strcmp((a), (b))))
+#define LIST_DIFF(la, na, lb, nb) lists_differ((la), (na), (lb), (nb))
+	if (LIST_DIFF(o->ifaces, o->nifaces, n->ifaces, n->nifaces))
+		log_warnx("reload: interface changes take effect at restart");
+	if (LIST_DIFF(o->flow_sinks, o->nflow, n->flow_sinks, n->nflow) ||
+	    LIST_DIFF(o->alert_sinks, o->nalert, n->alert_sinks, n->nalert))
+		log_warnx("reload: sink changes take effect at restart (sinks were reopened)");
+	if (!SAME_STR(o->bpf, n->bpf) || o->bufsize != n->bufsize || !SAME_STR(o->user, n->user) ||
+	    !SAME_STR(o->metrics, n->metrics) || !SAME_STR(o->node, n->node) ||
+	    memcmp(&o->fc, &n->fc, sizeof(o->fc)) || o->alert_window_ns != n->alert_window_ns ||
+	    !SAME_STR(o->graph, n->graph) || o->graph_interval_ns != n->graph_interval_ns)
+		log_warnx("reload: capture, flow-table, alert-window, graph, user and metrics "
+		          "settings take effect at restart");
+#undef LIST_DIFF
+#undef SAME_STR
+}
+
+/* SIGHUP: settings and profiles again, all or nothing. A broken profile or
+ * setting leaves everything in force as it was. */
+static void
+reload(struct run *r)
+{
+	struct run_settings n;
+	struct profile_set *set;
+	int i;
+
+	for (i = 0; i < r->nouts; i++)
+		output_reopen(r->outs[i]);
+	if (run_settings_parse(&n, r->argc, r->argv) != 0 || n.help) {
+		log_warnx("reload: settings not reloaded, the running ones stay");
+		run_settings_free(&n);
+		return;
+	}
+	if (profiles_load(&n, r->inv, &set)) {
+		log_warnx("reload: profiles not reloaded, the running ones stay");
+		run_settings_free(&n);
+		return;
+	}
+	if (engine_set_profiles(r->e, n.nprofiles ? set : NULL, n.strict) < 0) {
+		log_warn("reload: profiles");
+		profiles_free(set);
+		run_settings_free(&n);
+		return;
+	}
+	profiles_free(r->profiles);
+	r->profiles = set;
+	note_restart_settings(&r->s, &n);
+	/* Keep the running settings (what the daemon was started with) but the
+	 * profile list and strictness, which are now in force. */
+	run_settings_free(&r->reloaded);
+	r->reloaded = n;
+	log_info("SIGHUP: sinks reopened, %zu profiles in force", r->profiles ? r->profiles->n : 0);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
-	enum { OPT_FLOWS = 256, OPT_BPF, OPT_BUF, OPT_MAXFLOWS, OPT_TIMEOUT, OPT_NODE, OPT_GRACE,
-	       OPT_CHECK, OPT_USER, OPT_METRICS };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "flows", required_argument, NULL, OPT_FLOWS },
-		{ "bpf", required_argument, NULL, OPT_BPF },
-		{ "buffer-size", required_argument, NULL, OPT_BUF },
-		{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "node", required_argument, NULL, OPT_NODE },
-		{ "grace", required_argument, NULL, OPT_GRACE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct run r;
-	const char *ifaces[MAX_CAPS], *flow_sinks[MAX_SINKS], *alert_sinks[MAX_SINKS];
-	struct output *outs[2 * MAX_SINKS];
-	int nifaces = 0, nflow = 0, nalert = 0, nouts = 0, ch, i, status = 0, verbose = 0;
-	struct flow_config fc;
-	struct scan_config sc;
+	struct run_settings *s = &r.s;
+	struct output *outs[2 * RUN_MAX_SINKS];
+	int nouts = 0, i, status = 0;
 	struct nl_watch *w = NULL;
-	char err[512], *end;
-	const char *node = NULL, *config = DEFAULT_CONFIG, *user = "cnetmon", *metrics = NULL;
-	int config_given = 0, check = 0, user_given = 0, nall;
-	static struct conf cf;
-	char **all;
-	long v;
-	double g;
+	char err[512];
 
-	flow_config_default(&fc);
-	scan_config_default(&sc);
 	memset(&r, 0, sizeof(r));
-	r.bufsize = 8 << 20;
-	/* The config file's settings go first, so find it before parsing. */
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
-			if (i + 1 < argc) {
-				config = argv[i + 1];
-				config_given = 1;
-			}
-		} else if (!strncmp(argv[i], "--config=", 9)) {
-			config = argv[i] + 9;
-			config_given = 1;
-		} else if (!strcmp(argv[i], "--")) {
-			break;
-		}
+	r.argc = argc;
+	r.argv = argv;
+	if ((status = run_settings_parse(s, argc, argv)) != 0)
+		goto done;
+	if (s->help) {
+		run_settings_usage(stdout);
+		goto done;
 	}
-	conf_free(&cf);
-	if (conf_load(&cf, config, config_given) < 0)
-		return 2;
-	nall = 1 + cf.nargs + (argc - 1);
-	if (!(all = calloc((size_t)nall + 1, sizeof(*all))))
-		fatal("run");
-	all[0] = argv[0];
-	for (i = 0; i < cf.nargs; i++)
-		all[1 + i] = cf.args[i];
-	for (i = 1; i < argc; i++)
-		all[cf.nargs + i] = argv[i];
-	argc = nall;
-	argv = all;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:i:o:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': break;                     /* read above */
-		case OPT_CHECK: check = 1; break;
-		case OPT_USER: user = optarg; user_given = 1; break;
-		case OPT_METRICS: metrics = optarg; break;
-		case 'i':
-			if (nifaces == MAX_CAPS)
-				fatalx("at most %d -i", MAX_CAPS);
-			ifaces[nifaces++] = optarg;
-			break;
-		case OPT_FLOWS:
-			if (nflow == MAX_SINKS)
-				fatalx("at most %d --flows", MAX_SINKS);
-			flow_sinks[nflow++] = optarg;
-			break;
-		case 'o':
-			if (nalert == MAX_SINKS)
-				fatalx("at most %d -o", MAX_SINKS);
-			alert_sinks[nalert++] = optarg;
-			break;
-		case OPT_BPF: r.bpf = optarg; break;
-		case OPT_BUF:
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > 4096) {
-				log_warnx("--buffer-size '%s': expected MiB from 1 to 4096", optarg);
-				return bad_setting(&cf, optind, all);
-			}
-			r.bufsize = (int)(v << 20);
-			break;
-		case OPT_MAXFLOWS:
-		case OPT_TIMEOUT:
-			if (flow_config_option(&fc, ch == OPT_MAXFLOWS ? "max-flows" : "timeout", optarg,
-			                       err, sizeof(err)) < 0) {
-				log_warnx("%s", err);
-				return bad_setting(&cf, optind, all);
-			}
-			break;
-		case OPT_NODE: node = sc.node = optarg; break;
-		case OPT_GRACE:
-			g = strtod(optarg, &end);
-			if (end == optarg || *end || !(g >= 0) || g > 86400) {
-				log_warnx("--grace '%s': expected seconds from 0 to 86400", optarg);
-				return bad_setting(&cf, optind, all);
-			}
-			sc.grace_ns = (uint64_t)(g * 1e9);
-			break;
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return bad_setting(&cf, optind, all);
-		}
+	r.bufsize = s->bufsize;
+	r.bpf = s->bpf;
+	log_init("cnetmon", LOG_LVL_WARN + s->verbose);
+	if (s->check && s->user_given && strcmp(s->user, "root") && !getpwnam(s->user)) {
+		log_warnx("--user %s: no such user", s->user);
+		status = 2;
+		goto done;
 	}
-	if (optind != argc) {
-		usage(stderr);
-		free(all);
-		return 2;
-	}
-	log_init("cnetmon", LOG_LVL_WARN + verbose);
-	if (check && user_given && strcmp(user, "root") && !getpwnam(user)) {
-		log_warnx("--user %s: no such user", user);
-		free(all);
-		return 2;
-	}
-
-	if (!(r.e = engine_new(&fc, node)))
+	if (!(r.e = engine_new(&s->fc, s->node)))
 		fatal("flow table");
-	for (i = 0; i < nflow; i++) {
-		if (!(outs[nouts] = output_open(flow_sinks[i], err, sizeof(err)))) {
+	engine_set_alert_window(r.e, s->alert_window_ns);
+	if (s->nprofiles && !s->nalert)
+		s->alert_sinks[s->nalert++] = "json:-";
+	{
+		/* SIGTERM drains within --flush-timeout below; closing then waits
+		 * no more. */
+		struct output_options oo = s->sinks;
+		oo.close_timeout_ms = 0;
+		output_set_options(&oo);
+	}
+	if (s->graph) {
+		if ((r.graph_format = graph_format_from_path(s->graph)) < 0) {
+			log_warnx("-g %s: the extension says the format: .json, .dot, .svg, .png or "
+			          ".msgpack", s->graph);
+			status = 2;
+			goto done;
+		}
+		if (!(r.graph = graph_new(s->node, NULL)))
+			fatal("graph");
+		engine_on_record(r.e, graph_on_record, r.graph);
+	}
+	for (i = 0; i < s->nflow; i++) {
+		if (!(outs[nouts] = output_open(s->flow_sinks[i], err, sizeof(err)))) {
 			log_warnx("--flows %s", err);
 			status = 2;
 			goto done;
 		}
 		engine_add_flow_output(r.e, outs[nouts++]);
 	}
-	for (i = 0; i < nalert; i++) {
-		if (!(outs[nouts++] = output_open(alert_sinks[i], err, sizeof(err)))) {
-			nouts--;
+	for (i = 0; i < s->nalert; i++) {
+		if (!(outs[nouts] = output_open(s->alert_sinks[i], err, sizeof(err)))) {
 			log_warnx("-o %s", err);
 			status = 2;
 			goto done;
 		}
+		engine_add_alert_output(r.e, outs[nouts++]);
 	}
 	r.outs = outs;
 	r.nouts = nouts;
-	if (metrics && !(r.metrics = metrics_open(metrics, render_metrics, &r, err, sizeof(err)))) {
+	if (s->metrics &&
+	    !(r.metrics = metrics_open(s->metrics, render_metrics, &r, err, sizeof(err)))) {
 		log_warnx("--metrics %s", err);
 		status = 2;
 		goto done;
 	}
-	for (i = 0; i < nifaces && check; i++)
-		if (!if_nametoindex(ifaces[i])) {
-			log_warnx("-i %s: no such interface", ifaces[i]);
+	for (i = 0; i < s->nifaces && s->check; i++)
+		if (!if_nametoindex(s->ifaces[i])) {
+			log_warnx("-i %s: no such interface", s->ifaces[i]);
 			status = 2;
 		}
-	if (check) {
+	if (s->check) {
+		/* Profiles are checked without the live inventory here. */
+		if (s->nprofiles && profiles_load(s, NULL, &r.profiles))
+			status = 2;
 		if (!status)
-			printf("cnetmon: configuration OK (%s%s)\n", config,
-			       cf.nargs || config_given ? "" : ": not there, defaults");
+			printf("cnetmon: configuration OK (%s%s)\n", s->config,
+			       s->config_found ? "" : ": not there, defaults");
 		goto done;
 	}
-	if (!(r.sc = scanner_new(&sc)) || !(w = nl_watch_open(err, sizeof(err)))) {
+	if (!(r.sc = scanner_new(&s->sc)) || !(w = nl_watch_open(err, sizeof(err)))) {
 		log_warnx("netlink: %s", w ? "" : err);
 		status = 2;
 		goto done;
@@ -740,6 +774,16 @@ cmd_run(int argc, char **argv)
 		status = 2;
 		goto done;
 	}
+	if (s->nprofiles) {
+		if (profiles_load(s, r.inv, &r.profiles)) {
+			status = 2;
+			goto done;
+		}
+		if (engine_set_profiles(r.e, r.profiles, s->strict) < 0)
+			fatal("profiles");
+	}
+	if (r.graph)
+		graph_set_host_addrs(r.graph, r.inv->host_addrs, r.inv->nhost_addrs);
 	engine_set_live(r.e, 1);
 	/* NAT: published ports and Services are DNAT, egress is masquerade. */
 	if (!(r.nat = nat_open(err, sizeof(err))))
@@ -747,9 +791,9 @@ cmd_run(int argc, char **argv)
 		          "sees only", err);
 	else
 		engine_set_nat(r.e, r.nat);
-	r.autocap = nifaces == 0;
-	for (i = 0; i < nifaces; i++)
-		if (cap_open(&r, ifaces[i], 1) < 0) {
+	r.autocap = s->nifaces == 0;
+	for (i = 0; i < s->nifaces; i++)
+		if (cap_open(&r, s->ifaces[i], 1) < 0) {
 			status = 2;
 			goto done;
 		}
@@ -757,14 +801,23 @@ cmd_run(int argc, char **argv)
 	for (size_t c = 0; c < r.inv->n; c++)
 		if (!r.inv->c[c]->host_network && !r.inv->c[c]->gone_ns)
 			nl_watch_add_netns(w, r.inv->c[c]->pid);
-	if (drop_privileges(user, user_given) < 0) {
+	if (drop_privileges(s->user, s->user_given) < 0) {
 		status = 2;
 		goto done;
 	}
 	daemon_catch_signals();
-	log_info("running: %d interfaces, %zu containers", r.ncaps, r.inv->n);
+	log_info("running: %d interfaces, %zu containers, %zu profiles", r.ncaps, r.inv->n,
+	         r.profiles ? r.profiles->n : 0);
 	status = loop(&r, w);
 	engine_finish(r.e);
+	write_graph(&r, "exit");
+	if (nouts) {
+		uint64_t lost = output_drain_all(outs, nouts, s->sinks.close_timeout_ms);
+		if (lost)
+			log_warnx("%llu records not delivered within --flush-timeout %u s%s",
+			          (unsigned long long)lost, s->sinks.close_timeout_ms / 1000,
+			          s->sinks.spool_dir ? " (kept in the spool for the next start)" : "");
+	}
 	for (i = 0; i < r.ncaps; i++) {
 		unsigned long long rx = 0, dr = 0;
 		capture_live_stats(r.caps[i].c, &rx, &dr);
@@ -779,10 +832,12 @@ done:
 	metrics_close(r.metrics);
 	free(r.captured);
 	engine_free(r.e);           /* before the scanner: flows hold containers */
+	graph_free(r.graph);
+	profiles_free(r.profiles);
 	nat_close(r.nat);
 	nl_watch_close(w);
 	scanner_free(r.sc);
-	conf_free(&cf);
-	free(all);
+	run_settings_free(&r.reloaded);
+	run_settings_free(s);
 	return status;
 }

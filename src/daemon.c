@@ -6,6 +6,7 @@
 
 volatile sig_atomic_t daemon_stop;
 volatile sig_atomic_t daemon_hup;
+volatile sig_atomic_t daemon_usr1;
 
 static void
 on_stop(int sig)
@@ -21,6 +22,13 @@ on_hup(int sig)
 	daemon_hup = 1;
 }
 
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	daemon_usr1 = 1;
+}
+
 void
 daemon_catch_signals(void)
 {
@@ -32,6 +40,8 @@ daemon_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -23,6 +23,14 @@ decode_l4(struct dctx *c, struct l34 *l, const uint8_t *b, uint32_t len)
 		l->has_ports = 1;
 		if (len >= 14)
 			l->tcp_flags = b[13];
+		/* The payload, for the few protocols read further (DNS). */
+		if (len >= 20 && l->frag == FRAG_NONE) {
+			uint32_t off = (uint32_t)(b[12] >> 4) * 4;
+			if (off >= 20 && off <= len) {
+				l->payload = b + off;
+				l->paylen = len - off;
+			}
+		}
 		return DEC_OK;
 	case IPPROTO_N_UDP:
 		if (len < 8)
@@ -33,6 +41,14 @@ decode_l4(struct dctx *c, struct l34 *l, const uint8_t *b, uint32_t len)
 		/* A first fragment holds only part of the tunnel payload. */
 		if (l->frag != FRAG_NONE)
 			return DEC_OK;
+		{
+			uint32_t ulen = rd16(b + 4);
+			/* The UDP length bounds the payload; a bad one leaves it out. */
+			if (ulen >= 8 && ulen <= len) {
+				l->payload = b + 8;
+				l->paylen = ulen - 8;
+			}
+		}
 		if (l->dport == PORT_VXLAN || l->dport == PORT_VXLAN_LINUX)
 			return decode_vxlan(c, l, b + 8, len - 8);
 		if (l->dport == PORT_GENEVE)

@@ -6,15 +6,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "cgroup.h"
+#include "dns.h"
 #include "engine.h"
 #include "log.h"
 #include "nat.h"
 #include "netlink.h"
+#include "profile.h"
 
 #define ENGINE_MAX_OUTPUTS 16
 #define ENGINE_MAX_IFACES  4096
 #define ENGINE_MAX_CONSUMERS 4
+#define ENGINE_DNS_ENTRIES 65536
+#define ENGINE_ALERT_FOLDS 65536
+#define PORT_DNS 53
 
 struct engine {
 	struct flow_table *ft;
@@ -31,30 +37,61 @@ struct engine {
 	int nflow_out;
 	struct { engine_record_fn fn; void *data; } consumer[ENGINE_MAX_CONSUMERS];
 	int nconsumers;
+	struct output *alert_out[ENGINE_MAX_OUTPUTS];
+	int nalert_out;
+	struct dns_cache *dns;       /* passive DNS: names for records, `dns` peers */
+	struct profile_eval *pe;     /* NULL: no profiles, every flow unprofiled */
+	struct alerts *alerts;
+	uint64_t alert_window;
 	char **ifnames;
 	int nifnames;
 	struct engine_stats st;
 };
 
+/* What every record of flow f says beyond the flow itself: the verdict and
+ * who made it, the names passive DNS knows. */
+static void
+record_fill(struct engine *e, const struct flow *f, struct record *r)
+{
+	int s = flow_src_side(f), d = flow_dst_side(f);
+
+	r->node = e->node;
+	r->interface = f->iface >= 0 && f->iface < e->nifnames ? e->ifnames[f->iface] : NULL;
+	r->dns[0] = e->dns ? dns_cache_name(e->dns, f->key.family, f->key.addr[s]) : NULL;
+	r->dns[1] = e->dns ? dns_cache_name(e->dns, f->key.family, f->key.addr[d]) : NULL;
+	if (e->pe && f->judged.judged) {
+		profile_eval_describe(e->pe, &f->judged, f, r);
+		return;
+	}
+	/* Unjudged: seen from the container that owns the flow, leaving the
+	 * initiator or, when only the responder is one, arriving at it. */
+	r->verdict = VERDICT_UNPROFILED;
+	r->direction = f->ctr[s] ? "egress" : f->ctr[d] ? "ingress" : NULL;
+}
+
+static void
+deliver(struct engine *e, const struct record *r, struct output **out, int nout)
+{
+	int i;
+
+	for (i = 0; i < nout; i++)
+		if (output_write(out[i], r) < 0)
+			e->st.output_failures++;
+	for (i = 0; i < e->nconsumers; i++)
+		e->consumer[i].fn(r, e->consumer[i].data);
+}
+
 static void
 emit_flow(const struct flow *f, enum flow_end why, void *data)
 {
 	struct engine *e = data;
+	struct record r = { .type = RECORD_FLOW, .flow = f, .end = why, .severity = 6 };
 	int side;
-	struct record r = {
-		.type = RECORD_FLOW,
-		.flow = f,
-		.end = why,
-		.node = e->node,
-		.interface = f->iface >= 0 && f->iface < e->nifnames ? e->ifnames[f->iface] : NULL,
-	};
-	int i;
 
-	for (i = 0; i < e->nflow_out; i++)
-		if (output_write(e->flow_out[i], &r) < 0)
-			e->st.output_failures++;
-	for (i = 0; i < e->nconsumers; i++)
-		e->consumer[i].fn(&r, e->consumer[i].data);
+	if (e->nflow_out || e->nconsumers) {
+		record_fill(e, f, &r);
+		deliver(e, &r, e->flow_out, e->nflow_out);
+	}
 	/* The flow ends (an active-timeout part goes on): let go of its
 	 * containers. */
 	if (why != FLOW_END_ACTIVE) {
@@ -63,6 +100,51 @@ emit_flow(const struct flow *f, enum flow_end why, void *data)
 				((struct inv_container *)f->ctr[side])->refs--;
 		free(f->nat);
 		((struct flow *)f)->nat = NULL;
+	}
+}
+
+static void
+emit_alert(const struct flow *f, uint64_t count, void *data)
+{
+	struct engine *e = data;
+	struct record r = { .type = RECORD_VIOLATION, .flow = f, .end = FLOW_END_EOF,
+	                    .time_ns = f->last_ns, .count = count, .severity = 4 };
+
+	e->st.alerts++;
+	record_fill(e, f, &r);
+	deliver(e, &r, e->alert_out, e->nalert_out);
+}
+
+/* After a flow's first packet: its verdict, and an alert if denied. */
+static void
+judge_flow(struct flow *f, void *data)
+{
+	struct engine *e = data;
+
+	if (!e->pe)
+		return;
+	profile_eval_judge(e->pe, f, f->last_ns, &f->judged);
+	if (f->judged.verdict == VERDICT_DENY) {
+		e->st.violations++;
+		alerts_raise(e->alerts, f, f->last_ns);
+	}
+}
+
+/* A reload: judge the flows in the table again; one newly denied alerts. */
+static void
+rejudge_flow(struct flow *f, void *data)
+{
+	struct engine *e = data;
+	uint8_t was = f->judged.judged ? f->judged.verdict : VERDICT_UNPROFILED;
+
+	if (!e->pe) {
+		memset(&f->judged, 0, sizeof(f->judged));
+		return;
+	}
+	profile_eval_judge(e->pe, f, f->last_ns, &f->judged);
+	if (f->judged.verdict == VERDICT_DENY && was != VERDICT_DENY) {
+		e->st.violations++;
+		alerts_raise(e->alerts, f, f->last_ns);
 	}
 }
 
@@ -78,11 +160,16 @@ engine_new(const struct flow_config *fc, const char *node)
 		return NULL;
 	}
 	e->ft = flow_table_new(fc, emit_flow, e);
-	if (!e->ft) {
+	e->dns = dns_cache_new(ENGINE_DNS_ENTRIES);
+	e->alert_window = 60ULL * 1000000000ULL;
+	if (!e->ft || !e->dns) {
+		flow_table_free(e->ft);
+		dns_cache_free(e->dns);
 		free(e->node);
 		free(e);
 		return NULL;
 	}
+	flow_table_on_first(e->ft, judge_flow, e);
 	return e;
 }
 
@@ -232,6 +319,8 @@ engine_set_inventory(struct engine *e, const struct inventory *inv)
 	attrib_free(e->attrib);
 	e->attrib = a;
 	e->inv = inv;
+	if (e->pe)
+		profile_eval_set_attrib(e->pe, a);
 	if (!e->node && inv->node)
 		e->node = strdup(inv->node);
 	flow_table_on_new(e->ft, attribute_flow, e);
@@ -278,6 +367,50 @@ void
 engine_tick(struct engine *e, uint64_t now_ns)
 {
 	flow_table_expire(e->ft, now_ns);
+	if (e->alerts)
+		alerts_expire(e->alerts, now_ns);
+}
+
+int
+engine_set_profiles(struct engine *e, const struct profile_set *set, int strict)
+{
+	struct profile_eval *pe = NULL;
+
+	if (set && !(pe = profile_eval_new(set, e->attrib, e->dns, strict)))
+		return -1;
+	if (pe && !e->alerts &&
+	    !(e->alerts = alerts_new(e->alert_window, ENGINE_ALERT_FOLDS, emit_alert, e))) {
+		profile_eval_free(pe);
+		return -1;
+	}
+	/* Folded alerts name rules of the old set: deliver them first. */
+	if (e->alerts)
+		alerts_flush(e->alerts);
+	profile_eval_free(e->pe);
+	e->pe = pe;
+	flow_table_foreach(e->ft, rejudge_flow, e);
+	return 0;
+}
+
+void
+engine_set_alert_window(struct engine *e, uint64_t ns)
+{
+	e->alert_window = ns;
+}
+
+int
+engine_add_alert_output(struct engine *e, struct output *o)
+{
+	if (e->nalert_out >= ENGINE_MAX_OUTPUTS)
+		return -1;
+	e->alert_out[e->nalert_out++] = o;
+	return 0;
+}
+
+const struct profile *
+engine_profile_of(struct engine *e, const struct inv_container *c)
+{
+	return e->pe ? profile_eval_profile_of(e->pe, c) : NULL;
 }
 
 void
@@ -288,6 +421,9 @@ engine_free(struct engine *e)
 	if (!e)
 		return;
 	flow_table_free(e->ft);
+	alerts_free(e->alerts);
+	profile_eval_free(e->pe);
+	dns_cache_free(e->dns);
 	free(e->node);
 	attrib_free(e->attrib);
 	sock_table_free(e->socks);
@@ -340,6 +476,26 @@ engine_iface(struct engine *e, const char *name)
 	return e->nifnames++;
 }
 
+/* Passive DNS: answers from port 53 teach names, in packet order, before
+ * the flows they name begin. Only an answer to the flow's initiator counts
+ * (a response to a query that was seen going out, not a packet someone sent
+ * from port 53 unasked), and not on a flow the profiles deny: `dns` peers
+ * must not be poisonable by the traffic they judge. A TCP segment is read
+ * as it comes (a response split over segments is not reassembled: rare,
+ * and then just not learned). */
+static inline void
+learn_dns(struct engine *e, const struct l34 *l, const struct flow *f, int sender, uint64_t ts)
+{
+	if (!l->payload || l->sport != PORT_DNS || !l->paylen || !f)
+		return;
+	if (sender == f->init_side || (f->judged.denied & ~f->judged.strict))
+		return;
+	if (l->proto == 17)
+		dns_learn(e->dns, l->payload, l->paylen, ts);
+	else if (l->proto == 6)
+		dns_learn_tcp(e->dns, l->payload, l->paylen, ts);
+}
+
 /* Count a packet and decode it; returns its number of IP layers. */
 static int
 account(struct engine *e, const struct pkt *p, struct decoded *d)
@@ -366,8 +522,13 @@ engine_packet(struct engine *e, const struct pkt *p, int iface)
 	struct decoded d;
 	int i, n = account(e, p, &d);
 
-	for (i = 0; i < n; i++)
-		flow_table_packet(e->ft, &d.layer[i], p->ts_ns, p->len, iface);
+	for (i = 0; i < n; i++) {
+		struct flow_prep fp;
+		struct flow *f;
+		flow_table_prepare(e->ft, &d.layer[i], p->ts_ns, &fp);
+		f = flow_table_apply(e->ft, &fp, p->ts_ns, p->len, iface);
+		learn_dns(e, &fp.l, f, fp.sender, p->ts_ns);
+	}
 }
 
 void
@@ -392,8 +553,13 @@ engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
 	for (j = 0; j < nl; j++)
 		flow_table_prefetch(e->ft, &fp[j]);
 	/* Stage 3: update, in packet order. */
-	for (j = 0; j < nl; j++)
-		flow_table_apply(e->ft, &fp[j], p[owner[j]].ts_ns, p[owner[j]].len, iface[owner[j]]);
+	for (j = 0; j < nl; j++) {
+		struct flow *f = flow_table_apply(e->ft, &fp[j], p[owner[j]].ts_ns, p[owner[j]].len,
+		                                  iface[owner[j]]);
+		learn_dns(e, &fp[j].l, f, fp[j].sender, p[owner[j]].ts_ns);
+	}
+	if (e->alerts && nl)
+		alerts_expire(e->alerts, p[owner[nl - 1]].ts_ns);
 }
 
 /* Map a capture's interface index to the engine's interface id. */
@@ -445,14 +611,43 @@ engine_read(struct engine *e, struct capture *c, unsigned long long *npackets)
 	return r < 0 ? -1 : 0;
 }
 
+int
+engine_read_file(struct engine *e, const char *path)
+{
+	unsigned long long n = 0;
+	struct capture *c;
+	char err[256];
+	int r;
+
+	if (!(c = capture_open_file(path, err, sizeof(err)))) {
+		log_warnx("%s: %s", path, err);
+		return -1;
+	}
+	r = engine_read(e, c, &n);
+	if (r < 0) {
+		if (n == 0)
+			log_warnx("%s: %s", path, capture_error(c));
+		else
+			log_warnx("%s: damaged after %llu packets, the rest is not read: %s", path, n,
+			          capture_error(c));
+	}
+	capture_close(c);
+	return r < 0 && n == 0 ? -1 : 0;
+}
+
 void
 engine_finish(struct engine *e)
 {
 	int i;
 
+	if (e->alerts)
+		alerts_flush(e->alerts);
 	flow_table_finish(e->ft, FLOW_END_EOF);
 	for (i = 0; i < e->nflow_out; i++)
 		if (output_flush(e->flow_out[i]) < 0)
+			e->st.output_failures++;
+	for (i = 0; i < e->nalert_out; i++)
+		if (output_flush(e->alert_out[i]) < 0)
 			e->st.output_failures++;
 }
 

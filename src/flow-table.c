@@ -17,6 +17,7 @@
 #include "community-id.h"
 #include "flow-int.h"
 #include "hash.h"
+#include "duration.h"
 #include "log.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -36,6 +37,8 @@ struct flow_table {
 	void *emit_data;
 	flow_new_fn on_new;
 	void *on_new_data;
+	flow_new_fn on_first;
+	void *on_first_data;
 	uint8_t key[16];
 
 	struct flow *pool;
@@ -88,27 +91,24 @@ int
 flow_config_set_timeout(struct flow_config *c, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
-	char *end;
-	double secs;
+	uint64_t ns;
 	size_t n;
 	int i;
 
 	if (!eq || eq == spec)
 		goto bad;
 	n = (size_t)(eq - spec);
-	errno = 0;
-	secs = strtod(eq + 1, &end);
-	if (errno || end == eq + 1 || *end || !(secs >= 0) || secs > 365.0 * 86400)
+	if (duration_parse(eq + 1, 365.0 * 86400, &ns) < 0)
 		goto bad;
 	if (n == 6 && !strncmp(spec, "active", 6)) {
-		c->active_ns = (uint64_t)(secs * NS_PER_SEC);
+		c->active_ns = ns;
 		return 0;
 	}
 	for (i = 0; i < TCLASS_MAX; i++) {
 		if (strlen(tclass_names[i]) == n && !strncmp(spec, tclass_names[i], n)) {
-			if (secs <= 0)
+			if (ns == 0)
 				goto bad;
-			c->idle_ns[i] = (uint64_t)(secs * NS_PER_SEC);
+			c->idle_ns[i] = ns;
 			return 0;
 		}
 	}
@@ -352,6 +352,23 @@ flow_table_on_new(struct flow_table *ft, flow_new_fn fn, void *data)
 }
 
 void
+flow_table_on_first(struct flow_table *ft, flow_new_fn fn, void *data)
+{
+	ft->on_first = fn;
+	ft->on_first_data = data;
+}
+
+void
+flow_table_foreach(struct flow_table *ft, flow_new_fn fn, void *data)
+{
+	uint32_t i;
+
+	for (i = 0; i < ft->pool_used; i++)
+		if (ft->pool[i].in_use)
+			fn(&ft->pool[i], data);
+}
+
+void
 flow_table_free(struct flow_table *ft)
 {
 	if (!ft)
@@ -559,14 +576,14 @@ flow_table_prefetch(const struct flow_table *ft, const struct flow_prep *fp)
 		__builtin_prefetch(&ft->pool[idx1 - 1]);
 }
 
-void
+struct flow *
 flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts,
                  uint32_t wirelen, int iface)
 {
 	const struct l34 *l = &fp->l;
 	const struct flow_key *k = &fp->key;
 	uint32_t h = fp->hash, slot, idx;
-	int sender = fp->sender;
+	int sender = fp->sender, created = 0;
 	struct flow *f;
 
 	if (ts > ft->now)
@@ -587,6 +604,7 @@ flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts,
 			index_find(ft, k, h, &slot);
 			f = flow_create(ft, k, h, slot, l, sender, ts, iface);
 			idx = (uint32_t)(f - ft->pool);
+			created = 1;
 		} else if (ft->cfg.active_ns && ts > f->first_ns &&
 		           ts - f->first_ns >= ft->cfg.active_ns) {
 			flow_split(ft, f, ts);
@@ -594,6 +612,7 @@ flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts,
 	} else {
 		f = flow_create(ft, k, h, slot, l, sender, ts, iface);
 		idx = (uint32_t)(f - ft->pool);
+		created = 1;
 	}
 
 	f->pkts[sender]++;
@@ -606,14 +625,17 @@ flow_table_apply(struct flow_table *ft, const struct flow_prep *fp, uint64_t ts,
 		flow_tcp_update(f, l, sender);
 	lru_touch(ft, f, idx, tclass_of(f));
 	ft->st.packets++;
+	if (created && ft->on_first)
+		ft->on_first(f, ft->on_first_data);
+	return f;
 }
 
-void
+struct flow *
 flow_table_packet(struct flow_table *ft, const struct l34 *l, uint64_t ts, uint32_t wirelen,
                   int iface)
 {
 	struct flow_prep fp;
 
 	flow_table_prepare(ft, l, ts, &fp);
-	flow_table_apply(ft, &fp, ts, wirelen, iface);
+	return flow_table_apply(ft, &fp, ts, wirelen, iface);
 }

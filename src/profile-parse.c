@@ -853,29 +853,224 @@ set_error(profile_error_fn err, void *data, const char *file, int line, int col,
 		err(full, data);
 }
 
-static const struct profile *
-find_profile(const struct profile_set *set, const char *name)
+/* ---- selection index ----------------------------------------------------
+ * A profile whose every match line holds a literal name or label selector
+ * is filed under those literals; a container then only tries the profiles
+ * filed under its name and labels, and the profiles that could not be
+ * filed. With a thousand profiles this is what keeps `check -I` and the
+ * first flow of each container cheap. */
+struct sel_anchor {
+	char *key;                /* "n\x01NAME" or "l\x01KEY\x01VALUE" */
+	uint32_t prof;
+};
+
+struct profile_selindex {
+	const struct profile_set *set;
+	struct sel_anchor *anchors;     /* sorted by key, then profile */
+	size_t nanchors;
+	uint32_t *unfiled;              /* profiles every container must try, in order */
+	size_t nunfiled;
+};
+
+static int
+is_literal(const char *pat)
+{
+	return !strpbrk(pat, "*?[\\");
+}
+
+static char *
+anchor_key(int label, const char *a, const char *b)
+{
+	char *k;
+
+	if (label)
+		return asprintf(&k, "l\x01%s\x01%s", a, b) < 0 ? NULL : k;
+	return asprintf(&k, "n\x01%s", a) < 0 ? NULL : k;
+}
+
+static int
+cmp_anchor(const void *a, const void *b)
+{
+	const struct sel_anchor *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->prof > y->prof) - (x->prof < y->prof);
+}
+
+void
+profile_selindex_free(struct profile_selindex *ix)
 {
 	size_t i;
 
+	if (!ix)
+		return;
+	for (i = 0; i < ix->nanchors; i++)
+		free(ix->anchors[i].key);
+	free(ix->anchors);
+	free(ix->unfiled);
+	free(ix);
+}
+
+struct profile_selindex *
+profile_selindex_new(const struct profile_set *set)
+{
+	struct profile_selindex *ix = calloc(1, sizeof(*ix));
+	size_t i, m, k, cap = 0;
+
+	if (!ix)
+		return NULL;
+	ix->set = set;
 	for (i = 0; i < set->n; i++)
-		if (set->p[i].name && !strcmp(set->p[i].name, name))
-			return &set->p[i];
+		cap += set->p[i].nmatches;
+	if (!(ix->unfiled = calloc(set->n ? set->n : 1, sizeof(*ix->unfiled))) ||
+	    !(ix->anchors = calloc(cap ? cap : 1, sizeof(*ix->anchors))))
+		goto fail;
+	for (i = 0; i < set->n; i++) {
+		const struct profile *p = &set->p[i];
+		size_t first = ix->nanchors;
+		for (m = 0; m < p->nmatches; m++) {
+			const struct selector *an = NULL;
+			for (k = 0; k < p->matches[m].nsel && !an; k++) {
+				const struct selector *sl = &p->matches[m].sel[k];
+				if ((sl->kind == SEL_NAME || sl->kind == SEL_LABEL) && is_literal(sl->pattern))
+					an = sl;
+			}
+			if (!an)
+				break;
+			ix->anchors[ix->nanchors].prof = (uint32_t)i;
+			ix->anchors[ix->nanchors].key = an->kind == SEL_LABEL
+			        ? anchor_key(1, an->key, an->pattern) : anchor_key(0, an->pattern, NULL);
+			if (!ix->anchors[ix->nanchors].key)
+				goto fail;
+			ix->nanchors++;
+		}
+		if (m < p->nmatches || !p->nmatches) {
+			while (ix->nanchors > first)
+				free(ix->anchors[--ix->nanchors].key);
+			ix->unfiled[ix->nunfiled++] = (uint32_t)i;
+		}
+	}
+	qsort(ix->anchors, ix->nanchors, sizeof(*ix->anchors), cmp_anchor);
+	return ix;
+fail:
+	profile_selindex_free(ix);
 	return NULL;
+}
+
+/* Call fn for each profile filed under key (ascending) until it returns 0. */
+static void
+each_filed(const struct profile_selindex *ix, const char *key,
+           int (*fn)(uint32_t prof, void *data), void *data)
+{
+	size_t lo = 0, hi = ix->nanchors;
+
+	while (lo < hi) {             /* the first entry with this key */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(ix->anchors[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->nanchors && !strcmp(ix->anchors[lo].key, key); lo++)
+		if (!fn(ix->anchors[lo].prof, data))
+			break;
+}
+
+/* Call fn for every profile that may select c (some more than once). */
+static void
+each_candidate(const struct profile_selindex *ix, const struct inv_container *c,
+               int (*fn)(uint32_t prof, void *data), void *data)
+{
+	size_t i;
+	char *key;
+
+	for (i = 0; i < ix->nunfiled; i++)
+		if (!fn(ix->unfiled[i], data))
+			break;
+	if (c->name && (key = anchor_key(0, c->name, NULL))) {
+		each_filed(ix, key, fn, data);
+		free(key);
+	}
+	for (i = 0; i < c->nlabels; i++)
+		if ((key = anchor_key(1, c->labels[i].key, c->labels[i].value))) {
+			each_filed(ix, key, fn, data);
+			free(key);
+		}
+}
+
+struct first_ctx {
+	const struct profile_selindex *ix;
+	const struct inv_container *c;
+	uint32_t best;
+};
+
+static int
+first_fn(uint32_t prof, void *data)
+{
+	struct first_ctx *x = data;
+
+	if (prof >= x->best)
+		return 0;             /* lists are ascending: nothing better follows */
+	if (profile_selects(&x->ix->set->p[prof], x->c))
+		x->best = prof;
+	return 1;
+}
+
+int
+profile_selindex_first(const struct profile_selindex *ix, const struct inv_container *c)
+{
+	struct first_ctx x = { ix, c, UINT32_MAX };
+
+	each_candidate(ix, c, first_fn, &x);
+	return x.best == UINT32_MAX ? -1 : (int)x.best;
+}
+
+struct all_ctx {
+	const struct profile_selindex *ix;
+	const struct inv_container *c;
+	uint8_t *hit;                 /* per profile: 1 selects */
+};
+
+static int
+all_fn(uint32_t prof, void *data)
+{
+	struct all_ctx *x = data;
+
+	if (!x->hit[prof] && profile_selects(&x->ix->set->p[prof], x->c))
+		x->hit[prof] = 1;
+	return 1;
+}
+
+static int
+cmp_name_ref(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+
+	return strcmp(*x, *y);
 }
 
 int
 profile_check_set(const struct profile_set *set, const struct inventory *inv,
                   profile_error_fn err, void *data)
 {
-	size_t i, j, k, l;
+	struct profile_selindex *ix = NULL;
+	const char **names;
+	uint8_t *hit = NULL;
+	size_t i, j, k, l, nn = 0;
 	int errors = 0;
 
+	/* Names sorted once: a thousand profiles with `profile` peers each. */
+	if (!(names = calloc(set->n ? set->n : 1, sizeof(*names))))
+		return errors + 1;
+	for (i = 0; i < set->n; i++)
+		if (set->p[i].name)
+			names[nn++] = set->p[i].name;
+	qsort(names, nn, sizeof(*names), cmp_name_ref);
 	for (i = 0; i < set->n; i++) {
 		const struct profile *a = &set->p[i];
-		for (j = 0; j < i; j++) {
+		for (j = 0; a->name && j < i; j++) {
 			const struct profile *b = &set->p[j];
-			if (a->name && b->name && !strcmp(a->name, b->name)) {
+			if (b->name && !strcmp(a->name, b->name)) {
 				set_error(err, data, a->file, a->line, 1,
 				          "profile '%s' is already defined at %s:%d", a->name, b->file,
 				          b->line);
@@ -886,15 +1081,11 @@ profile_check_set(const struct profile_set *set, const struct inventory *inv,
 		for (k = 0; k < a->nrules; k++) {
 			for (l = 0; l < a->rules[k].npeers; l++) {
 				const struct peer *pe = &a->rules[k].peers[l];
-				const char *names[64];
-				size_t m, nn = 0;
 				char buf[80] = "";
 
-				if (pe->kind != PEER_PROFILE || find_profile(set, pe->pattern))
+				if (pe->kind != PEER_PROFILE ||
+				    bsearch(&pe->pattern, names, nn, sizeof(*names), cmp_name_ref))
 					continue;
-				for (m = 0; m < set->n && nn < 64; m++)
-					if (set->p[m].name)
-						names[nn++] = set->p[m].name;
 				set_error(err, data, a->rules[k].file, pe->line, pe->col,
 				          "no profile named '%s'%s", pe->pattern,
 				          suggest(pe->pattern, names, nn, buf, sizeof(buf)));
@@ -902,11 +1093,21 @@ profile_check_set(const struct profile_set *set, const struct inventory *inv,
 			}
 		}
 	}
+	if (inv && inv->n && (!(ix = profile_selindex_new(set)) ||
+	                      !(hit = calloc(set->n ? set->n : 1, 1)))) {
+		free(names);
+		profile_selindex_free(ix);
+		return errors + 1;
+	}
 	for (i = 0; inv && i < inv->n; i++) {
 		const struct inv_container *c = inv->c[i];
+		struct all_ctx x = { ix, c, hit };
 		const struct profile *first = NULL;
+
+		memset(hit, 0, set->n);
+		each_candidate(ix, c, all_fn, &x);
 		for (j = 0; j < set->n; j++) {
-			if (!profile_selects(&set->p[j], c))
+			if (!hit[j])
 				continue;
 			if (!first) {
 				first = &set->p[j];
@@ -919,10 +1120,39 @@ profile_check_set(const struct profile_set *set, const struct inventory *inv,
 			errors++;
 		}
 	}
+	free(hit);
+	free(names);
+	profile_selindex_free(ix);
 	return errors;
 }
 
 /* ---- selection --------------------------------------------------------- */
+
+int
+profile_glob(const char *pat, const char *s)
+{
+	const char *p = pat;
+
+	/* Most globs are a literal or a literal and a final '*': walk the
+	 * literal part by hand, and leave fnmatch(3) only what needs it. */
+	for (;; p++, s++) {
+		switch (*p) {
+		case '*':
+			if (p[1] == '\0')
+				return 1;
+			/* fall through */
+		case '?':
+		case '[':
+		case '\\':
+			return fnmatch(pat, s - (p - pat), 0) == 0;
+		case '\0':
+			return *s == '\0';
+		default:
+			if (*p != *s)
+				return 0;
+		}
+	}
+}
 
 static int
 selector_holds(const struct selector *s, const struct inv_container *c)
@@ -941,7 +1171,7 @@ selector_holds(const struct selector *s, const struct inv_container *c)
 	default:
 		return 0;
 	}
-	return v && fnmatch(s->pattern, v, 0) == 0;
+	return v && profile_glob(s->pattern, v);
 }
 
 int
@@ -957,6 +1187,24 @@ profile_selects(const struct profile *p, const struct inv_container *c)
 			return 1;
 	}
 	return 0;
+}
+
+int
+profile_load_paths(struct profile_set *set, char *const *paths, int npaths,
+                   const struct inventory *inv, profile_error_fn err, void *data)
+{
+	int i, errors = 0;
+
+	for (i = 0; i < npaths; i++)
+		errors += profile_load(set, paths[i], err, data);
+	return errors + profile_check_set(set, inv, err, data);
+}
+
+void
+profile_error_stderr(const char *msg, void *data)
+{
+	(void)data;
+	fprintf(stderr, "cnetmon: %s\n", msg);
 }
 
 void

@@ -23,9 +23,11 @@ for f in "$tmp"/*; do
 		echo "generate: pcaps/$name differs from what generate.py writes" >&2
 	fi
 done
-# Nothing committed that the generator does not write.
+# Nothing committed that the generator does not write (the other
+# generators' files are checked by their own suites: policy.sh, learn.sh).
 for f in "$here"/pcaps/*; do
 	name=$(basename "$f")
+	case $name in gen-*.py | policy | learn-*) continue ;; esac
 	[ -e "$tmp/$name" ] || { fail=$((fail + 1)); echo "generate: pcaps/$name is not generated" >&2; }
 done
 echo "generate: $pass passed, $fail failed"

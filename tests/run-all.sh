@@ -29,6 +29,10 @@ suite golden "$here/golden.sh" "$BIN"
 suite tshark /usr/bin/python3 "$here/tshark_check.py" "$BIN"
 suite bad-input "$here/bad-input.sh" "$BIN"
 suite profiles "$here/profiles.sh" "$BIN"
+suite policy "$here/policy.sh" "$BIN"
+suite learn "$here/learn.sh" "$BIN"
+suite graph "$here/graph.sh" "$BIN"
+suite dns-cases /usr/bin/python3 "$here/dns/gen-dns-cases.py" --check
 suite corpus "$here/corpus.sh" "$BIN"
 # Real containers, namespaces and collectors: each says SKIPPED without root.
 for t in "$here"/integration/*.sh; do

@@ -1,0 +1,502 @@
+/* profile-eval.c — judging flows against profiles (DESIGN.md "Profiles",
+ * cnetmon.profile(5)).
+ *
+ * A connection from A (initiator) to B is allowed when A's profile allows
+ * it as egress and B's profile allows it as ingress; within one direction
+ * the first matching rule decides, then `default` (deny when omitted). A
+ * side that is no container, or a container no profile selects, does not
+ * take part (unless --strict, where an unprofiled container denies).
+ *
+ * The set is compiled once: rules split by direction so a judgement only
+ * walks its own direction's list, `profile NAME` peers resolved to
+ * indices, "file:line" formatted once. A container's profile is cached by
+ * container pointer (cleared when the inventory changes). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib.h"
+#include "dns.h"
+#include "inventory.h"
+#include "nat.h"
+#include "output.h"
+#include "profile.h"
+
+/* What a judgement reads of every rule, 8 bytes in a row per profile and
+ * direction: most rules are passed over on protocol, port range or the
+ * kind of peer they need, without touching the rule itself (with thousands
+ * of profiles, the rules are not in cache). */
+enum { NEED_CONTAINER = 1, NEED_DNS = 2 };
+
+struct rhot {
+	uint8_t proto, allow;
+	uint8_t need;             /* NEED_*: every peer needs the peer to be one */
+	uint8_t pad;
+	uint16_t lo, hi;          /* the ports' bounding range (0-65535 without ports) */
+};
+
+struct crule {                    /* the rest, read when a rule is a candidate */
+	uint32_t id;              /* index into pe->rules */
+	const struct rule *r;
+	int32_t *peer_prof;       /* PEER_PROFILE: profile index per peer, else -1 */
+};
+
+struct cprofile {
+	struct rhot *hot[2];      /* [0] ingress, [1] egress: file order */
+	struct crule *dir[2];
+	size_t ndir[2];
+};
+
+struct cache_slot {
+	const struct inv_container *c;
+	int32_t prof;             /* profile index, -1 none */
+};
+
+struct profile_eval {
+	const struct profile_set *set;
+	struct profile_selindex *selix; /* which profiles a container may be selected by */
+	const struct attrib *attrib;
+	const struct dns_cache *dns;
+	int strict;
+	struct cprofile *prof;
+	const struct rule **rules;      /* by rule id */
+	char **loc;                     /* "file:line" by rule id */
+	size_t nrules;
+	struct cache_slot *cache;       /* open addressing on the container pointer */
+	size_t cache_cap, cache_used;
+};
+
+static int
+find_profile(const struct profile_set *set, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->p[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+struct profile_eval *
+profile_eval_new(const struct profile_set *set, const struct attrib *a,
+                 const struct dns_cache *dns, int strict)
+{
+	struct profile_eval *pe = calloc(1, sizeof(*pe));
+	size_t i, j, k, total = 0;
+
+	if (!pe)
+		return NULL;
+	if (set->n >= UINT16_MAX) {       /* judgements keep 16-bit profile numbers */
+		free(pe);
+		return NULL;
+	}
+	pe->set = set;
+	pe->attrib = a;
+	pe->dns = dns;
+	pe->strict = strict;
+	for (i = 0; i < set->n; i++)
+		total += set->p[i].nrules;
+	if (!(pe->selix = profile_selindex_new(set)))
+		goto fail;
+	pe->prof = calloc(set->n ? set->n : 1, sizeof(*pe->prof));
+	pe->rules = calloc(total ? total : 1, sizeof(*pe->rules));
+	pe->loc = calloc(total ? total : 1, sizeof(*pe->loc));
+	if (!pe->prof || !pe->rules || !pe->loc)
+		goto fail;
+	for (i = 0; i < set->n; i++) {
+		const struct profile *p = &set->p[i];
+		struct cprofile *cp = &pe->prof[i];
+		for (k = 0; k < 2; k++)
+			if (!(cp->dir[k] = calloc(p->nrules ? p->nrules : 1, sizeof(struct crule))) ||
+			    !(cp->hot[k] = calloc(p->nrules ? p->nrules : 1, sizeof(struct rhot))))
+				goto fail;
+		for (j = 0; j < p->nrules; j++) {
+			const struct rule *r = &p->rules[j];
+			int d = r->egress ? 1 : 0;
+			struct rhot *h = &cp->hot[d][cp->ndir[d]];
+			struct crule *cr = &cp->dir[d][cp->ndir[d]++];
+			char buf[4096];
+			unsigned needc = 1, needd = 1;
+
+			cr->r = r;
+			h->proto = (uint8_t)r->proto;
+			h->allow = (uint8_t)r->allow;
+			h->lo = 0;
+			h->hi = 65535;
+			if (r->nports) {
+				h->lo = 65535;
+				h->hi = 0;
+				for (k = 0; k < r->nports; k++) {
+					if (r->ports[k].lo < h->lo)
+						h->lo = r->ports[k].lo;
+					if (r->ports[k].hi > h->hi)
+						h->hi = r->ports[k].hi;
+				}
+			}
+			for (k = 0; k < r->npeers; k++) {
+				enum peer_kind pk = r->peers[k].kind;
+				needc &= pk == PEER_CONTAINER || pk == PEER_PROFILE || pk == PEER_LABEL;
+				needd &= pk == PEER_DNS;
+			}
+			h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
+			                    (r->npeers && needd ? NEED_DNS : 0));
+			cr->id = (uint32_t)pe->nrules;
+			pe->rules[pe->nrules] = r;
+			snprintf(buf, sizeof(buf), "%s:%d", r->file ? r->file : "?", r->line);
+			if (!(pe->loc[pe->nrules++] = strdup(buf)))
+				goto fail;
+			if (!(cr->peer_prof = malloc(sizeof(int32_t) * (r->npeers ? r->npeers : 1))))
+				goto fail;
+			for (k = 0; k < r->npeers; k++)
+				cr->peer_prof[k] = (int32_t)(r->peers[k].kind == PEER_PROFILE
+				                             ? find_profile(set, r->peers[k].pattern) : -1);
+		}
+	}
+	return pe;
+fail:
+	profile_eval_free(pe);
+	return NULL;
+}
+
+void
+profile_eval_free(struct profile_eval *pe)
+{
+	size_t i, j, k;
+
+	if (!pe)
+		return;
+	for (i = 0; pe->prof && i < pe->set->n; i++)
+		for (k = 0; k < 2; k++) {
+			for (j = 0; j < pe->prof[i].ndir[k]; j++)
+				free(pe->prof[i].dir[k][j].peer_prof);
+			free(pe->prof[i].dir[k]);
+			free(pe->prof[i].hot[k]);
+		}
+	profile_selindex_free(pe->selix);
+	for (i = 0; i < pe->nrules; i++)
+		free(pe->loc[i]);
+	free(pe->loc);
+	free(pe->rules);
+	free(pe->prof);
+	free(pe->cache);
+	free(pe);
+}
+
+void
+profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a)
+{
+	pe->attrib = a;
+	free(pe->cache);
+	pe->cache = NULL;
+	pe->cache_cap = pe->cache_used = 0;
+}
+
+/* ---- container -> profile ---------------------------------------------- */
+
+static size_t
+ptr_hash(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x;
+}
+
+static int
+cache_grow(struct profile_eval *pe)
+{
+	size_t cap = pe->cache_cap ? pe->cache_cap * 2 : 256, i;
+	struct cache_slot *n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -1;
+	for (i = 0; i < pe->cache_cap; i++) {
+		size_t h;
+		if (!pe->cache[i].c)
+			continue;
+		for (h = ptr_hash(pe->cache[i].c) & (cap - 1); n[h].c; h = (h + 1) & (cap - 1))
+			;
+		n[h] = pe->cache[i];
+	}
+	free(pe->cache);
+	pe->cache = n;
+	pe->cache_cap = cap;
+	return 0;
+}
+
+static int
+profile_index(struct profile_eval *pe, const struct inv_container *c)
+{
+	size_t h;
+	int prof;
+
+	if (!c)
+		return -1;
+	if (pe->cache_cap) {
+		for (h = ptr_hash(c) & (pe->cache_cap - 1); pe->cache[h].c;
+		     h = (h + 1) & (pe->cache_cap - 1))
+			if (pe->cache[h].c == c)
+				return pe->cache[h].prof;
+	}
+	/* The first profile in file order: `check` refuses a container two
+	 * profiles select, but a container started later is only seen here. */
+	prof = profile_selindex_first(pe->selix, c);
+	if ((pe->cache_used + 1) * 2 > pe->cache_cap && cache_grow(pe) < 0)
+		return prof;    /* uncached, still right */
+	for (h = ptr_hash(c) & (pe->cache_cap - 1); pe->cache[h].c; h = (h + 1) & (pe->cache_cap - 1))
+		;
+	pe->cache[h].c = c;
+	pe->cache[h].prof = prof;
+	pe->cache_used++;
+	return prof;
+}
+
+const struct profile *
+profile_eval_profile_of(struct profile_eval *pe, const struct inv_container *c)
+{
+	int i = profile_index(pe, c);
+
+	return i < 0 ? NULL : &pe->set->p[i];
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+/* The other end of the connection, as a rule of one side sees it. */
+struct endpoint {
+	const struct inv_container *c;
+	int family;
+	const uint8_t *addr;
+	const uint8_t *alt;       /* the same end's address on the other side of NAT, or NULL */
+	int8_t dns_known;         /* passive DNS has names for addr or alt: -1 not yet asked */
+};
+
+static int
+in_prefix(const struct peer *p, int family, const uint8_t *a)
+{
+	unsigned full = p->prefixlen / 8, rest = p->prefixlen % 8;
+
+	if (!a || p->family != family)
+		return 0;
+	if (memcmp(p->addr, a, full))
+		return 0;
+	return !rest || ((p->addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static int
+is_loopback(int family, const uint8_t *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return family == 4 ? a[0] == 127 : !memcmp(a, v6lo, 16);
+}
+
+static int
+is_host(const struct profile_eval *pe, int family, const uint8_t *a)
+{
+	return is_loopback(family, a) || (pe->attrib && attrib_is_host(pe->attrib, family, a));
+}
+
+/* Most addresses were never in an answer: ask that once per judgement. */
+static int
+dns_known(const struct profile_eval *pe, struct endpoint *ep)
+{
+	if (ep->dns_known < 0)
+		ep->dns_known = pe->dns && (dns_cache_name(pe->dns, ep->family, ep->addr) ||
+		                            (ep->alt && dns_cache_name(pe->dns, ep->family, ep->alt)));
+	return ep->dns_known;
+}
+
+static int
+peer_matches(struct profile_eval *pe, const struct peer *p, int32_t prof,
+             struct endpoint *ep, uint64_t now)
+{
+	const char *v;
+
+	switch (p->kind) {
+	case PEER_ANY:
+		return 1;
+	case PEER_WORLD:
+		return !ep->c && !is_host(pe, ep->family, ep->addr);
+	case PEER_HOST:
+		return is_host(pe, ep->family, ep->addr);
+	case PEER_CIDR:
+		return in_prefix(p, ep->family, ep->addr) || in_prefix(p, ep->family, ep->alt);
+	case PEER_CONTAINER:
+		return ep->c && ep->c->name && profile_glob(p->pattern, ep->c->name);
+	case PEER_PROFILE:
+		return ep->c && prof >= 0 && profile_index(pe, ep->c) == prof;
+	case PEER_LABEL:
+		return ep->c && (v = inv_container_label(ep->c, p->key)) &&
+		       profile_glob(p->pattern, v);
+	case PEER_DNS:
+		if (!pe->dns)
+			return 0;
+		if (!dns_known(pe, ep))
+			return 0;
+		return dns_cache_match(pe->dns, ep->family, ep->addr, p->pattern, now) ||
+		       (ep->alt && dns_cache_match(pe->dns, ep->family, ep->alt, p->pattern, now));
+	}
+	return 0;
+}
+
+static int
+ports_match(const struct rule *r, int has_port, uint16_t port)
+{
+	size_t i;
+
+	if (!r->nports)
+		return 1;
+	if (!has_port)
+		return 0;       /* a port list never matches a port-less flow */
+	for (i = 0; i < r->nports; i++)
+		if (port >= r->ports[i].lo && port <= r->ports[i].hi)
+			return 1;
+	return 0;
+}
+
+/* One side's decision: 1 allow, 0 deny; *rule_id = 1 + id or 0 (default). */
+static int
+decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_port,
+       uint16_t port, struct endpoint *peer, uint64_t now, uint32_t *rule_id)
+{
+	const struct cprofile *cp = &pe->prof[prof];
+	const struct rhot *hot = cp->hot[egress];
+	size_t i, k, n = cp->ndir[egress];
+
+	for (i = 0; i < n; i++) {
+		const struct crule *cr;
+		const struct rule *r;
+		if (hot[i].proto != PROTO_ANY && hot[i].proto != proto)
+			continue;
+		if (port < hot[i].lo || port > hot[i].hi)
+			continue;
+		if ((hot[i].need & NEED_CONTAINER) && !peer->c)
+			continue;
+		if ((hot[i].need & NEED_DNS) && !dns_known(pe, peer))
+			continue;
+		cr = &cp->dir[egress][i];
+		r = cr->r;
+		if (!ports_match(r, has_port, port))
+			continue;
+		for (k = 0; k < r->npeers; k++)
+			if (peer_matches(pe, &r->peers[k], cr->peer_prof[k], peer, now))
+				break;
+		if (k == r->npeers)
+			continue;
+		*rule_id = cr->id + 1;
+		return hot[i].allow;
+	}
+	*rule_id = 0;
+	return pe->set->p[prof].default_allow;
+}
+
+/* IPv6 neighbour discovery and multicast listener messages (RFC 4861,
+ * RFC 2710/3810) are how an interface works at all, not a connection: no
+ * profile judges them (NetworkPolicy implementations let them pass too). */
+static int
+is_link_control(const struct flow *f)
+{
+	if (f->key.proto != 58)
+		return 0;
+	switch (f->icmp_type) {
+	case 130: case 131: case 132:          /* MLD query, report, done */
+	case 133: case 134: case 135: case 136: /* RS, RA, NS, NA */
+	case 137: case 143:                     /* redirect, MLDv2 report */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
+                   struct judgement *j)
+{
+	int s = flow_src_side(f), d = flow_dst_side(f);
+	int has_port = !f->key.noports && f->key.proto != 1 && f->key.proto != 58;
+	uint16_t port = f->key.port[d];
+	struct endpoint src = { f->ctr[s], f->key.family, f->key.addr[s], NULL, -1 };
+	struct endpoint dst = { f->ctr[d], f->key.family, f->key.addr[d], NULL, -1 };
+	int role, allowed = 0;
+
+	memset(j, 0, sizeof(*j));
+	j->judged = 1;
+	if (is_link_control(f))
+		return;                 /* unprofiled: recorded, never judged */
+	/* After DNAT the responder's real address is the reply's source and
+	 * the address the initiator asked for the original destination; a
+	 * CIDR or dns peer may name either. */
+	if (f->nat) {
+		src.alt = f->nat->orig.src;
+		dst.alt = !memcmp(f->nat->orig.dst, dst.addr, f->key.family == 6 ? 16 : 4)
+		          ? f->nat->reply.src : f->nat->orig.dst;
+		/* Ports are the responder's own, as its profile names them (a
+		 * published 8080->80 is port 80 to the container behind it). */
+		if (has_port && f->nat->reply.sport)
+			port = f->nat->reply.sport;
+	}
+	for (role = 0; role < 2; role++) {
+		const struct inv_container *c = role ? dst.c : src.c;
+		int prof = profile_index(pe, c), ok;
+		if (!c)
+			continue;
+		if (prof < 0) {
+			if (pe->strict) {
+				j->denied |= (uint8_t)(1u << role);
+				j->strict |= (uint8_t)(1u << role);
+			}
+			continue;
+		}
+		j->prof[role] = (uint16_t)(prof + 1);
+		ok = decide(pe, prof, role == 0, f->key.proto, has_port, port,
+		            role == 0 ? &dst : &src, now, &j->rule[role]);
+		if (ok)
+			allowed = 1;
+		else
+			j->denied |= (uint8_t)(1u << role);
+	}
+	j->verdict = j->denied ? VERDICT_DENY : allowed ? VERDICT_ALLOW : VERDICT_UNPROFILED;
+}
+
+void
+profile_eval_describe(const struct profile_eval *pe, const struct judgement *j,
+                      const struct flow *f, struct record *r)
+{
+	int s = flow_src_side(f), d = flow_dst_side(f), role;
+
+	for (role = 0; role < 2; role++)
+		r->ctr_profile[role] = j->prof[role] ? pe->set->p[j->prof[role] - 1].name : NULL;
+	r->verdict = (enum verdict)j->verdict;
+	r->denied_by = j->denied == 3 ? "both" : j->denied == 1 ? "egress"
+	             : j->denied == 2 ? "ingress" : NULL;
+	/* The side that speaks for the record: the one that denied (egress
+	 * first), else the profiled one (egress first). */
+	if (j->denied)
+		role = (j->denied & 1) ? 0 : 1;
+	else if (j->prof[0])
+		role = 0;
+	else if (j->prof[1])
+		role = 1;
+	else
+		role = f->ctr[s] ? 0 : f->ctr[d] ? 1 : -1;
+	r->direction = role == 0 ? "egress" : role == 1 ? "ingress" : NULL;
+	if (role < 0 || (!j->prof[role] && !(j->strict & (1u << role)))) {
+		r->profile = r->rule = NULL;
+		r->reason = NULL;
+		return;
+	}
+	if (j->strict & (1u << role)) {
+		r->profile = NULL;
+		r->rule = NULL;
+		r->reason = "unprofiled container (--strict)";
+		return;
+	}
+	r->profile = pe->set->p[j->prof[role] - 1].name;
+	r->rule = j->rule[role] ? pe->loc[j->rule[role] - 1] : "default";
+	if (j->denied & (1u << role))
+		r->reason = j->rule[role] ? "explicit deny" : "default deny";
+	else
+		r->reason = j->rule[role] ? "explicit allow" : "default allow";
+}
