@@ -1,3 +1,326 @@
+/* cmd-learn.c — `cnetmon learn [-I INVENTORY] [-o DIR] [--resolver ADDR]...
+ * FILE...`: profiles that allow exactly what the captures show (DESIGN.md
+ * "Command line"; the learner is profile-learn.c).
+ *
+ * The captures are read as `read` reads them (one stream, damage reported
+ * and read up to), every flow record goes to the learner, and the profiles
+ * are written one per workload: to DIR/NAME.profile, or all to stdout.
+ * Before anything is written the learned set is loaded back and checked
+ * with the inventory, as `cnetmon check -I` would: a learner that wrote a
+ * profile `check` refuses would be a bug, and is reported as one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "engine.h"
+#include "learn.h"
 #include "log.h"
-int cmd_learn(int argc, char **argv) { (void)argc; (void)argv; log_warnx("learn: not built yet"); return 2; }
+#include "profile.h"
+
+#define MAX_RESOLVERS 64
+
+struct learn_opts {
+	struct flow_config flow;
+	struct learn_config learn;
+	const char *inventory;
+	const char *dir;
+	const char *resolvers[MAX_RESOLVERS];
+	int nresolvers;
+	int quiet;
+};
+
+static void
+learn_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: cnetmon learn -I INVENTORY [-o DIR] [--resolver ADDR]... [--max-peers N]\n"
+	    "                     [--max-flows N] [--timeout CLASS=SECONDS]... [-q] FILE...\n"
+	    "  -I INVENTORY       the containers of the captures (cnetmon containers --json)\n"
+	    "  -o DIR             write one NAME.profile per workload into DIR (default: all\n"
+	    "                     to stdout)\n"
+	    "  --resolver ADDR    a DNS resolver every workload may query, besides those seen\n"
+	    "                     (address or CIDR; repeatable)\n"
+	    "  --max-peers N      addresses or DNS names in one rule before it says `world`\n"
+	    "                     (default %d)\n"
+	    "  --max-flows N, --timeout C=S   the flow table, as for `cnetmon read`\n"
+	    "  -q, --quiet        no summary on stderr\n", LEARN_MAX_PEERS_DEFAULT);
+}
+
+static int
+parse_opts(int argc, char **argv, struct learn_opts *o)
+{
+	enum { OPT_RESOLVER = 256, OPT_MAXPEERS, OPT_MAXFLOWS, OPT_TIMEOUT };
+	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'I' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "resolver", required_argument, NULL, OPT_RESOLVER },
+		{ "max-peers", required_argument, NULL, OPT_MAXPEERS },
+		{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[256], *end;
+	unsigned long v;
+	int ch;
+
+	flow_config_default(&o->flow);
+	learn_config_default(&o->learn);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "I:o:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'I':
+			o->inventory = optarg;
+			break;
+		case 'o':
+			o->dir = optarg;
+			break;
+		case OPT_RESOLVER:
+			if (o->nresolvers == MAX_RESOLVERS) {
+				log_warnx("too many --resolver (at most %d)", MAX_RESOLVERS);
+				return -1;
+			}
+			o->resolvers[o->nresolvers++] = optarg;
+			break;
+		case OPT_MAXPEERS:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 4096) {
+				log_warnx("--max-peers %s: not a number from 1 to 4096", optarg);
+				return -1;
+			}
+			o->learn.max_peers = (unsigned)v;
+			break;
+		case OPT_MAXFLOWS:
+		case OPT_TIMEOUT:
+			if (flow_config_option(&o->flow, ch == OPT_MAXFLOWS ? "max-flows" : "timeout",
+			                       optarg, err, sizeof(err)) < 0) {
+				log_warnx("%s", err);
+				return -1;
+			}
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			learn_usage(stdout);
+			exit(0);
+		default:
+			learn_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("learn: no capture file given");
+		learn_usage(stderr);
+		return -1;
+	}
+	if (!o->inventory) {
+		/* Without one no address is a container: nothing to learn. */
+		log_warnx("learn: -I INVENTORY is needed to know the captures' containers "
+		          "(save it with `cnetmon containers --json`)");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_error(const char *msg, void *data)
+{
+	(void)data;
+	fprintf(stderr, "cnetmon: learned profile: %s\n", msg);
+}
+
+/* Write b to DIR/NAME.profile through a temporary file: a reader never
+ * sees half a profile. */
+static int
+write_profile_file(const char *dir, const char *name, const struct strbuf *b)
+{
+	char path[4096], tmp[4096];
+	FILE *fp;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s.profile", dir, name) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.profile.XXXXXX", dir, name) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		log_warn("%s/%s.profile", dir, name);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		log_warn("%s", tmp);
+		return -1;
+	}
+	if (fchmod(fd, 0644) < 0 || !(fp = fdopen(fd, "w"))) {
+		log_warn("%s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (fwrite(b->p, 1, b->len, fp) != b->len || fflush(fp) != 0 || fsync(fileno(fp)) < 0) {
+		log_warn("%s", tmp);
+		fclose(fp);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(fp) != 0 || rename(tmp, path) < 0) {
+		log_warn("%s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* "FILE, FILE (inventory INV)" for the profiles' header comments. */
+static char *
+origin_text(char **files, int n, const char *inv)
+{
+	struct strbuf b;
+	int i;
+
+	strbuf_init(&b, 256);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_adds(&b, i == 3 && n > 4 ? ", ..." : ", ");
+		if (i >= 3 && n > 4) {
+			/* Long lists: the first three and the count. */
+			strbuf_adds(&b, " (");
+			strbuf_addu64(&b, (uint64_t)n);
+			strbuf_adds(&b, " files)");
+			break;
+		}
+		strbuf_adds(&b, files[i]);
+	}
+	strbuf_adds(&b, " (inventory ");
+	strbuf_adds(&b, inv);
+	strbuf_adds(&b, ")");
+	strbuf_addc(&b, '\0');
+	if (b.oom) {
+		strbuf_free(&b);
+		return NULL;
+	}
+	/* A name with a newline would break the comment out of its line. */
+	for (char *p = b.p; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return b.p;
+}
+
+int
+cmd_learn(int argc, char **argv)
+{
+	struct learn_opts o = { 0 };
+	struct profile_set set = { 0 };
+	struct inventory *inv = NULL;
+	struct learner *l = NULL;
+	struct engine *e = NULL;
+	struct strbuf all;
+	unsigned long long nrec = 0, nused = 0;
+	char err[512], *origin = NULL;
+	size_t i, n;
+	int status = 0, nbad = 0, k;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	if (!(inv = inventory_load_json(o.inventory, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	strbuf_init(&all, 4096);
+	if (!(l = learn_new(&o.learn)) || learn_add_inventory(l, inv) < 0) {
+		log_warn("learn");
+		status = 2;
+		goto done;
+	}
+	for (k = 0; k < o.nresolvers; k++)
+		if (learn_add_resolver(l, o.resolvers[k]) < 0) {
+			log_warnx("--resolver %s: not an address, or a CIDR with its host bits clear",
+			          o.resolvers[k]);
+			status = 2;
+			goto done;
+		}
+	if ((origin = origin_text(argv + optind, argc - optind, o.inventory)))
+		learn_set_origin(l, origin);
+	if (o.dir && mkdir(o.dir, 0755) < 0 && errno != EEXIST) {
+		log_warn("%s", o.dir);
+		status = 2;
+		goto done;
+	}
+	if (!(e = engine_new(&o.flow, NULL)) || engine_set_inventory(e, inv) < 0 ||
+	    engine_on_record(e, learn_record, l) < 0) {
+		log_warn("cannot set up the flow table (%u flows)", o.flow.max_flows);
+		status = 2;
+		goto done;
+	}
+	for (k = optind; k < argc; k++)
+		if (engine_read_file(e, argv[k]) < 0)
+			nbad++;
+	engine_finish(e);
+	if (nbad) {
+		/* Profiles learned from part of the input would deny the rest. */
+		log_warnx("learn: %d file%s could not be read: no profile written", nbad,
+		          nbad == 1 ? "" : "s");
+		status = 2;
+		goto done;
+	}
+	if (learn_finish(l) < 0) {
+		log_warn("learn");
+		status = 2;
+		goto done;
+	}
+	n = learn_count(l);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(&all, '\n');
+		learn_write(l, i, &all);
+	}
+	if (all.oom) {
+		log_warnx("learn: out of memory");
+		status = 2;
+		goto done;
+	}
+	if (profile_load_buffer(&set, "learned", all.p ? all.p : "", all.len, print_error, NULL) ||
+	    profile_check_set(&set, inv, print_error, NULL)) {
+		log_warnx("learn: the learned profiles fail `cnetmon check` (a bug: please report it "
+		          "with the input)");
+		status = 2;
+		goto done;
+	}
+	if (!o.dir) {
+		if (all.len && (fwrite(all.p, 1, all.len, stdout) != all.len || fflush(stdout))) {
+			log_warn("stdout");
+			status = 2;
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			struct strbuf b;
+			strbuf_init(&b, 1024);
+			learn_write(l, i, &b);
+			if (b.oom || write_profile_file(o.dir, learn_name(l, i), &b) < 0)
+				status = 2;
+			strbuf_free(&b);
+		}
+	}
+	learn_stats(l, &nrec, &nused);
+	if (!n)
+		log_warnx("learn: no flow of a container of %s was seen: no profile learned",
+		          o.inventory);
+	if (!o.quiet)
+		fprintf(stderr, "cnetmon learn: %zu profile%s from %llu flow record%s (%llu of "
+		        "containers)%s%s\n", n, n == 1 ? "" : "s", nrec, nrec == 1 ? "" : "s", nused,
+		        o.dir ? " into " : "", o.dir ? o.dir : "");
+done:
+	profile_set_free(&set);
+	strbuf_free(&all);
+	free(origin);
+	engine_free(e);             /* before the learner: it is a consumer */
+	learn_free(l);
+	inventory_free(inv);
+	return status;
+}
