@@ -256,7 +256,7 @@ asked(const struct dns_answer *a)
 int
 dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 {
-	struct dns_entry **b, *e, *victim = NULL;
+	struct dns_entry **b, **pp, *e, *victim = NULL;
 	uint32_t ttl = a->ttl;
 	uint64_t expires;
 	unsigned names = 0;
@@ -272,10 +272,15 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 		ttl = DNS_TTL_MAX;
 	expires = now + ttl * NS_PER_SEC;
 	b = bucket_of(c, a->family, a->addr);
-	for (e = *b; e; e = e->next) {
+	for (pp = b; (e = *pp); pp = &e->next) {
 		if (!same_addr(e, a->family, a->addr))
 			continue;
 		if (strcmp(e->name, a->name) == 0) {
+			/* To the front: a chain is kept newest first, so naming an
+			 * address stops at its first asked-for name. */
+			*pp = e->next;
+			e->next = *b;
+			*b = e;
 			/* A shorter TTL now does not shorten what the client
 			 * may still hold from the earlier answer. */
 			if (expires > e->expires) {
@@ -405,12 +410,14 @@ dns_cache_name(const struct dns_cache *c, int family, const uint8_t *addr)
 	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
 		return NULL;
 	/* The latest asked-for name; a CNAME target only when no question
-	 * name is left for the address. */
+	 * name is left for the address. Chains are newest first (learning
+	 * puts an entry at the front), so the first asked-for name is it. */
 	for (e = *bucket_of(c, family, addr); e; e = e->next) {
 		if (!same_addr(e, family, addr))
 			continue;
-		if (!best || e->asked > best->asked ||
-		    (e->asked == best->asked && e->seen > best->seen))
+		if (e->asked)
+			return e->name;
+		if (!best)
 			best = e;
 	}
 	return best ? best->name : NULL;

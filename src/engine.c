@@ -488,6 +488,9 @@ learn_dns(struct engine *e, const struct l34 *l, const struct flow *f, int sende
 {
 	if (!l->payload || l->sport != PORT_DNS || !l->paylen || !f)
 		return;
+	/* Names serve records and dns peers: without either, not worth learning. */
+	if (!e->nflow_out && !e->nconsumers && !e->pe)
+		return;
 	if (sender == f->init_side || (f->judged.denied & ~f->judged.strict))
 		return;
 	if (l->proto == 17)
