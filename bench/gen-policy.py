@@ -6,10 +6,10 @@ bench/gen-capture.c uses (4096 clients 172.17.0.0/16 + fd00:17::/64, 512 pods
 10.244.0.0/16 + fd00:244::/64) and a directory of profiles (default 1000
 profiles, 50 rules each: 50,000 rules) over them.
 
-The policy is built to be expensive, not flattering: every profile puts the
-rules that match the capture's traffic LAST, after rules of every peer kind
-(CIDR, container glob, label, profile, dns) that are checked and miss, so a
-judgement walks the whole direction's list. Deterministic."""
+Every profile puts the rules that decide the capture's traffic LAST, so a
+judgement walks the whole direction's list: 24 rules of the mix of the
+example profiles (filler() below), some on the capture's own ports so their
+peers are checked too. Deterministic."""
 import json
 import os
 import sys
@@ -42,20 +42,31 @@ with open(os.path.join(out, "inventory.json"), "w") as f:
     json.dump({"node": "bench", "host_addrs": ["192.168.255.1"], "containers": containers}, f)
 
 def filler(k, direction, i):
-    """A rule that is checked and does not match the capture's traffic."""
+    """A rule that is checked and does not decide the capture's traffic.
+
+    The mix follows the example profiles (profiles/*.profile): mostly port
+    rules naming profiles, labels, CIDRs and DNS names, some on the ports the
+    capture uses (443, 8080, 5432: their peers are then checked), and the
+    port-less metadata denial every profile carries."""
     word = "to" if direction == "egress" else "from"
-    kind = k % 6
+    other_c = "c%d" % ((i + 7 * k + 1) % nclient_prof)
+    other_p = "p%d" % ((i + 3 * k + 1) % npod_prof)
+    kind = k % 8
     if kind == 0:
-        return "%s deny tcp %d %s 100.%d.%d.0/24" % (direction, 1000 + k, word, i % 250, k)
+        return "%s allow tcp 5432 %s profile %s" % (direction, word, other_p if direction == "egress" else other_c)
     if kind == 1:
-        return "%s deny any %s container \"nomatch-%d-*\"" % (direction, word, k)
+        return "%s allow tcp 443 %s dns \"*.svc-%d.example\"" % (direction, word, k)
     if kind == 2:
-        return "%s deny udp 2000-2100 %s label team=t%d" % (direction, word, k)
+        return "%s allow tcp 8080-8089 %s label app=%s" % (direction, word, other_p)
     if kind == 3:
-        return "%s deny tcp 3000,3001,3002 %s profile c%d" % (direction, word, (i + k) % nclient_prof)
+        return "%s deny any %s 169.254.169.254, fd00:ec2::254" % (direction, word)
     if kind == 4:
-        return "%s deny any %s dns \"*.nomatch-%d.example\"" % (direction, word, k)
-    return "%s deny sctp %s fd00:dead:%x::/48" % (direction, word, k)
+        return "%s allow udp 123 %s 10.%d.0.0/16" % (direction, word, 100 + k)
+    if kind == 5:
+        return "%s allow tcp 9090 %s host" % (direction, word)
+    if kind == 6:
+        return "%s allow tcp 8080,8443 %s profile %s" % (direction, word, other_c)
+    return "%s allow tcp 22 %s 10.20.%d.0/24" % (direction, word, k)
 
 for i in range(nprof):
     client = i < nclient_prof

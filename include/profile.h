@@ -148,6 +148,9 @@ void profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a);
 /* The profile that selects c (the first, in file order), NULL: unprofiled. */
 const struct profile *profile_eval_profile_of(struct profile_eval *pe,
                                               const struct inv_container *c);
+/* Fetch the rules f's judgement will read (a batch prefetches its flows'
+ * rules, then judges them). */
+void profile_eval_prefetch(struct profile_eval *pe, const struct flow *f);
 void profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now_ns,
                         struct judgement *j);
 

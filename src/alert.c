@@ -132,6 +132,7 @@ alerts_raise(struct alerts *a, const struct flow *f, uint64_t now)
 			refs(&fo->last, -1);
 		fo->last = *f;
 		fo->last.nat = NULL;       /* owned by the live flow */
+		fo->last.last_ns = now;
 		fo->last.first_ns = first < f->first_ns ? first : f->first_ns;
 		refs(&fo->last, +1);
 		fo->repeats++;
@@ -139,7 +140,12 @@ alerts_raise(struct alerts *a, const struct flow *f, uint64_t now)
 		return;
 	}
 	a->st.emitted++;
-	a->emit(f, 1, a->data);
+	{
+		/* The alert's time is the violation's, whatever came after. */
+		struct flow at = *f;
+		at.last_ns = now;
+		a->emit(&at, 1, a->data);
+	}
 	if (a->st.open >= a->max)
 		close_head(a);
 	if (!(fo = calloc(1, sizeof(*fo)))) {

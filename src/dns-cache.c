@@ -20,6 +20,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dns-int.h"
 #include "hash.h"
@@ -387,6 +388,24 @@ dns_learn_tcp(struct dns_cache *c, const uint8_t *data, size_t len, uint64_t now
 
 /* ---- lookups ------------------------------------------------------------ */
 
+/* A profile's dns glob against a name, case-insensitively. Most are
+ * "*.example.com" or a plain name: compared directly, the rest by
+ * fnmatch(3). '*' matches dots too, as fnmatch without FNM_PATHNAME. */
+static int
+name_glob(const char *glob, const char *name)
+{
+	const char *lit = glob[0] == '*' ? glob + 1 : glob;
+	size_t ll, nl;
+
+	if (strpbrk(lit, "*?[\\"))
+		return fnmatch(glob, name, FNM_CASEFOLD) == 0;
+	if (lit == glob)
+		return strcasecmp(glob, name) == 0;
+	ll = strlen(lit);
+	nl = strlen(name);
+	return nl >= ll && strcasecmp(name + nl - ll, lit) == 0;
+}
+
 int
 dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
                 const char *glob, uint64_t now_ns)
@@ -397,7 +416,7 @@ dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
 		return 0;
 	for (e = *bucket_of(c, family, addr); e; e = e->next)
 		if (same_addr(e, family, addr) && now_ns < e->expires &&
-		    fnmatch(glob, e->name, FNM_CASEFOLD) == 0)
+		    name_glob(glob, e->name))
 			return 1;
 	return 0;
 }

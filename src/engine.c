@@ -21,6 +21,7 @@
 #define ENGINE_DNS_ENTRIES 65536
 #define ENGINE_ALERT_FOLDS 65536
 #define PORT_DNS 53
+#define ENGINE_PENDING (ENGINE_BATCH * DECODE_MAX_LAYERS)
 
 struct engine {
 	struct flow_table *ft;
@@ -43,6 +44,8 @@ struct engine {
 	struct profile_eval *pe;     /* NULL: no profiles, every flow unprofiled */
 	struct alerts *alerts;
 	uint64_t alert_window;
+	struct flow *pending[ENGINE_PENDING]; /* new flows of this batch, not judged yet */
+	int npending;
 	char **ifnames;
 	int nifnames;
 	struct engine_stats st;
@@ -81,6 +84,8 @@ deliver(struct engine *e, const struct record *r, struct output **out, int nout)
 		e->consumer[i].fn(r, e->consumer[i].data);
 }
 
+static void judge_now(struct engine *e, struct flow *f);
+
 static void
 emit_flow(const struct flow *f, enum flow_end why, void *data)
 {
@@ -88,6 +93,9 @@ emit_flow(const struct flow *f, enum flow_end why, void *data)
 	struct record r = { .type = RECORD_FLOW, .flow = f, .end = why, .severity = 6 };
 	int side;
 
+	/* Finished within the batch that made it: judged now, before its record. */
+	if (e->pe && !f->judged.judged)
+		judge_now(e, (struct flow *)f);
 	if (e->nflow_out || e->nconsumers) {
 		record_fill(e, f, &r);
 		deliver(e, &r, e->flow_out, e->nflow_out);
@@ -115,7 +123,22 @@ emit_alert(const struct flow *f, uint64_t count, void *data)
 	deliver(e, &r, e->alert_out, e->nalert_out);
 }
 
-/* After a flow's first packet: its verdict, and an alert if denied. */
+/* A flow's verdict, and an alert if denied. */
+static void
+judge_now(struct engine *e, struct flow *f)
+{
+	/* As at its first packet: judging may wait for the end of the batch. */
+	profile_eval_judge(e->pe, f, f->first_ns, &f->judged);
+	if (f->judged.verdict == VERDICT_DENY) {
+		e->st.violations++;
+		alerts_raise(e->alerts, f, f->first_ns);
+	}
+}
+
+/* After a flow's first packet. Within a batch, new flows are judged
+ * together at its end, their profiles' rules fetched ahead: with many
+ * profiles those are never in cache, and waiting for them one flow at a
+ * time is most of what judging costs. */
 static void
 judge_flow(struct flow *f, void *data)
 {
@@ -123,11 +146,28 @@ judge_flow(struct flow *f, void *data)
 
 	if (!e->pe)
 		return;
-	profile_eval_judge(e->pe, f, f->last_ns, &f->judged);
-	if (f->judged.verdict == VERDICT_DENY) {
-		e->st.violations++;
-		alerts_raise(e->alerts, f, f->last_ns);
+	if (e->npending < ENGINE_PENDING) {
+		profile_eval_prefetch(e->pe, f);
+		e->pending[e->npending++] = f;
+		return;
 	}
+	judge_now(e, f);
+}
+
+/* The batch's new flows. A slot may have been finished (judged then, in
+ * emit_flow) or even reused by a later flow of the batch, which is also in
+ * the list: judged once either way. */
+static void
+judge_pending(struct engine *e)
+{
+	int i;
+
+	for (i = 0; i < e->npending; i++) {
+		struct flow *f = e->pending[i];
+		if (f->in_use && !f->judged.judged)
+			judge_now(e, f);
+	}
+	e->npending = 0;
 }
 
 /* A reload: judge the flows in the table again; one newly denied alerts. */
@@ -476,6 +516,8 @@ engine_iface(struct engine *e, const char *name)
 	return e->nifnames++;
 }
 
+static void judge_pending(struct engine *e);
+
 /* Passive DNS: answers from port 53 teach names, in packet order, before
  * the flows they name begin. Only an answer to the flow's initiator counts
  * (a response to a query that was seen going out, not a packet someone sent
@@ -493,6 +535,9 @@ learn_dns(struct engine *e, const struct l34 *l, const struct flow *f, int sende
 		return;
 	if (sender == f->init_side || (f->judged.denied & ~f->judged.strict))
 		return;
+	/* Flows that began before this answer are judged without it. */
+	if (e->npending)
+		judge_pending(e);
 	if (l->proto == 17)
 		dns_learn(e->dns, l->payload, l->paylen, ts);
 	else if (l->proto == 6)
@@ -532,6 +577,8 @@ engine_packet(struct engine *e, const struct pkt *p, int iface)
 		f = flow_table_apply(e->ft, &fp, p->ts_ns, p->len, iface);
 		learn_dns(e, &fp.l, f, fp.sender, p->ts_ns);
 	}
+	if (e->npending)
+		judge_pending(e);
 }
 
 void
@@ -561,6 +608,8 @@ engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
 		                                  iface[owner[j]]);
 		learn_dns(e, &fp[j].l, f, fp[j].sender, p[owner[j]].ts_ns);
 	}
+	if (e->npending)
+		judge_pending(e);
 	if (e->alerts && nl)
 		alerts_expire(e->alerts, p[owner[nl - 1]].ts_ns);
 }

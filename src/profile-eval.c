@@ -22,29 +22,41 @@
 #include "output.h"
 #include "profile.h"
 
-/* What a judgement reads of every rule, 8 bytes in a row per profile and
- * direction: most rules are passed over on protocol, port range or the
- * kind of peer they need, without touching the rule itself (with thousands
- * of profiles, the rules are not in cache). */
+/* A profile's rules of one direction, compiled into one block read front
+ * to back: with a thousand profiles none is in cache when a flow needs it,
+ * so a judgement must not chase pointers. rhot[] first (most rules are
+ * passed over on protocol, port range or the kind of peer they need), then
+ * the peers and port ranges of the rules that are looked at, then their
+ * strings. */
 enum { NEED_CONTAINER = 1, NEED_DNS = 2 };
 
 struct rhot {
 	uint8_t proto, allow;
-	uint8_t need;             /* NEED_*: every peer needs the peer to be one */
+	uint8_t need;             /* NEED_*: every peer needs the peer end to be one */
 	uint8_t pad;
 	uint16_t lo, hi;          /* the ports' bounding range (0-65535 without ports) */
+	uint16_t npeers, nports;
+	uint32_t id;              /* index into pe->rules */
+	uint32_t peer0, port0;    /* first of its peers / port ranges in the block */
 };
 
-struct crule {                    /* the rest, read when a rule is a candidate */
-	uint32_t id;              /* index into pe->rules */
-	const struct rule *r;
-	int32_t *peer_prof;       /* PEER_PROFILE: profile index per peer, else -1 */
+struct cpeer {
+	uint8_t kind, family, prefixlen, pad;
+	int32_t prof;             /* PEER_PROFILE: the profile's index, -1 none */
+	uint8_t addr[16];
+	const char *pattern;      /* into the block */
+	const char *key;
+};
+
+struct cdir {
+	struct rhot *hot;         /* the block starts here */
+	struct cpeer *peers;
+	struct port_range *ports;
+	size_t n, nports;
 };
 
 struct cprofile {
-	struct rhot *hot[2];      /* [0] ingress, [1] egress: file order */
-	struct crule *dir[2];
-	size_t ndir[2];
+	struct cdir dir[2];       /* [0] ingress, [1] egress: file order */
 };
 
 struct cache_slot {
@@ -67,14 +79,112 @@ struct profile_eval {
 };
 
 static int
-find_profile(const struct profile_set *set, const char *name)
+cmp_prof_name(const void *a, const void *b)
 {
-	size_t i;
+	const struct profile *const *x = a, *const *y = b;
 
-	for (i = 0; i < set->n; i++)
-		if (!strcmp(set->p[i].name, name))
-			return (int)i;
-	return -1;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static size_t
+align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* One direction of profile p into one allocation (see struct cdir). */
+static int
+compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
+            const struct profile **byname, struct cdir *cd, uint32_t *rule_id)
+{
+	size_t j, k, nr = 0, np = 0, nport = 0, strbytes = 0, off;
+	uint32_t pi = 0, po = 0;
+	char *block, *str;
+
+	for (j = 0; j < p->nrules; j++) {
+		const struct rule *r = &p->rules[j];
+		if (!!r->egress != egress)
+			continue;
+		nr++;
+		np += r->npeers;
+		nport += r->nports;
+		for (k = 0; k < r->npeers; k++)
+			strbytes += (r->peers[k].pattern ? strlen(r->peers[k].pattern) + 1 : 0) +
+			            (r->peers[k].key ? strlen(r->peers[k].key) + 1 : 0);
+	}
+	off = align8(nr * sizeof(struct rhot));
+	if (!(block = calloc(1, off + np * sizeof(struct cpeer) +
+	                        nport * sizeof(struct port_range) + strbytes + 1)))
+		return -1;
+	cd->hot = (struct rhot *)(void *)block;
+	cd->peers = (struct cpeer *)(void *)(block + off);
+	cd->ports = (struct port_range *)(void *)(block + off + np * sizeof(struct cpeer));
+	str = (char *)(cd->ports + nport);
+	cd->nports = nport;
+	cd->n = 0;
+	for (j = 0; j < p->nrules; j++) {
+		const struct rule *r = &p->rules[j];
+		struct rhot *h;
+		unsigned needc = 1, needd = 1;
+		char buf[4096];
+
+		if (!!r->egress != egress)
+			continue;
+		h = &cd->hot[cd->n++];
+		h->proto = (uint8_t)r->proto;
+		h->allow = (uint8_t)r->allow;
+		h->lo = 0;
+		h->hi = 65535;
+		if (r->nports) {
+			h->lo = 65535;
+			h->hi = 0;
+		}
+		h->nports = (uint16_t)r->nports;
+		h->port0 = po;
+		for (k = 0; k < r->nports; k++) {
+			cd->ports[po++] = r->ports[k];
+			if (r->ports[k].lo < h->lo)
+				h->lo = r->ports[k].lo;
+			if (r->ports[k].hi > h->hi)
+				h->hi = r->ports[k].hi;
+		}
+		h->npeers = (uint16_t)r->npeers;
+		h->peer0 = pi;
+		for (k = 0; k < r->npeers; k++) {
+			const struct peer *pr = &r->peers[k];
+			struct cpeer *cp = &cd->peers[pi++];
+			cp->kind = (uint8_t)pr->kind;
+			cp->family = pr->family;
+			cp->prefixlen = pr->prefixlen;
+			memcpy(cp->addr, pr->addr, sizeof(cp->addr));
+			cp->prof = -1;
+			if (pr->kind == PEER_PROFILE) {
+				struct profile key = { .name = pr->pattern }, *kp = &key;
+				const struct profile **hit = bsearch(&kp, byname, pe->set->n,
+				                                     sizeof(*byname), cmp_prof_name);
+				cp->prof = hit ? (int32_t)(*hit - pe->set->p) : -1;
+			}
+			if (pr->pattern) {
+				cp->pattern = str;
+				str = stpcpy(str, pr->pattern) + 1;
+			}
+			if (pr->key) {
+				cp->key = str;
+				str = stpcpy(str, pr->key) + 1;
+			}
+			needc &= pr->kind == PEER_CONTAINER || pr->kind == PEER_PROFILE ||
+			         pr->kind == PEER_LABEL;
+			needd &= pr->kind == PEER_DNS;
+		}
+		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
+		                    (r->npeers && needd ? NEED_DNS : 0));
+		h->id = *rule_id;
+		pe->rules[*rule_id] = r;
+		snprintf(buf, sizeof(buf), "%s:%d", r->file ? r->file : "?", r->line);
+		if (!(pe->loc[(*rule_id)++] = strdup(buf)))
+			return -1;
+	}
+	return 0;
 }
 
 struct profile_eval *
@@ -82,7 +192,10 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
                  const struct dns_cache *dns, int strict)
 {
 	struct profile_eval *pe = calloc(1, sizeof(*pe));
-	size_t i, j, k, total = 0;
+	const struct profile **byname = NULL;
+	uint32_t id = 0;
+	size_t i, total = 0;
+	int k;
 
 	if (!pe)
 		return NULL;
@@ -96,64 +209,27 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 	pe->strict = strict;
 	for (i = 0; i < set->n; i++)
 		total += set->p[i].nrules;
-	if (!(pe->selix = profile_selindex_new(set)))
+	if (total >= UINT32_MAX || !(pe->selix = profile_selindex_new(set)))
 		goto fail;
 	pe->prof = calloc(set->n ? set->n : 1, sizeof(*pe->prof));
 	pe->rules = calloc(total ? total : 1, sizeof(*pe->rules));
 	pe->loc = calloc(total ? total : 1, sizeof(*pe->loc));
-	if (!pe->prof || !pe->rules || !pe->loc)
+	byname = calloc(set->n ? set->n : 1, sizeof(*byname));
+	if (!pe->prof || !pe->rules || !pe->loc || !byname)
 		goto fail;
-	for (i = 0; i < set->n; i++) {
-		const struct profile *p = &set->p[i];
-		struct cprofile *cp = &pe->prof[i];
+	for (i = 0; i < set->n; i++)
+		byname[i] = &set->p[i];
+	qsort(byname, set->n, sizeof(*byname), cmp_prof_name);
+	for (i = 0; i < set->n; i++)
 		for (k = 0; k < 2; k++)
-			if (!(cp->dir[k] = calloc(p->nrules ? p->nrules : 1, sizeof(struct crule))) ||
-			    !(cp->hot[k] = calloc(p->nrules ? p->nrules : 1, sizeof(struct rhot))))
+			if (compile_dir(pe, &set->p[i], k, byname, &pe->prof[i].dir[k], &id) < 0)
 				goto fail;
-		for (j = 0; j < p->nrules; j++) {
-			const struct rule *r = &p->rules[j];
-			int d = r->egress ? 1 : 0;
-			struct rhot *h = &cp->hot[d][cp->ndir[d]];
-			struct crule *cr = &cp->dir[d][cp->ndir[d]++];
-			char buf[4096];
-			unsigned needc = 1, needd = 1;
-
-			cr->r = r;
-			h->proto = (uint8_t)r->proto;
-			h->allow = (uint8_t)r->allow;
-			h->lo = 0;
-			h->hi = 65535;
-			if (r->nports) {
-				h->lo = 65535;
-				h->hi = 0;
-				for (k = 0; k < r->nports; k++) {
-					if (r->ports[k].lo < h->lo)
-						h->lo = r->ports[k].lo;
-					if (r->ports[k].hi > h->hi)
-						h->hi = r->ports[k].hi;
-				}
-			}
-			for (k = 0; k < r->npeers; k++) {
-				enum peer_kind pk = r->peers[k].kind;
-				needc &= pk == PEER_CONTAINER || pk == PEER_PROFILE || pk == PEER_LABEL;
-				needd &= pk == PEER_DNS;
-			}
-			h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
-			                    (r->npeers && needd ? NEED_DNS : 0));
-			cr->id = (uint32_t)pe->nrules;
-			pe->rules[pe->nrules] = r;
-			snprintf(buf, sizeof(buf), "%s:%d", r->file ? r->file : "?", r->line);
-			if (!(pe->loc[pe->nrules++] = strdup(buf)))
-				goto fail;
-			if (!(cr->peer_prof = malloc(sizeof(int32_t) * (r->npeers ? r->npeers : 1))))
-				goto fail;
-			for (k = 0; k < r->npeers; k++)
-				cr->peer_prof[k] = (int32_t)(r->peers[k].kind == PEER_PROFILE
-				                             ? find_profile(set, r->peers[k].pattern) : -1);
-		}
-	}
+	pe->nrules = id;
+	free(byname);
 	return pe;
 fail:
+	pe->nrules = id;
+	free(byname);
 	profile_eval_free(pe);
 	return NULL;
 }
@@ -161,17 +237,13 @@ fail:
 void
 profile_eval_free(struct profile_eval *pe)
 {
-	size_t i, j, k;
+	size_t i, k;
 
 	if (!pe)
 		return;
 	for (i = 0; pe->prof && i < pe->set->n; i++)
-		for (k = 0; k < 2; k++) {
-			for (j = 0; j < pe->prof[i].ndir[k]; j++)
-				free(pe->prof[i].dir[k][j].peer_prof);
-			free(pe->prof[i].dir[k]);
-			free(pe->prof[i].hot[k]);
-		}
+		for (k = 0; k < 2; k++)
+			free(pe->prof[i].dir[k].hot);
 	profile_selindex_free(pe->selix);
 	for (i = 0; i < pe->nrules; i++)
 		free(pe->loc[i]);
@@ -273,7 +345,7 @@ struct endpoint {
 };
 
 static int
-in_prefix(const struct peer *p, int family, const uint8_t *a)
+in_prefix(const struct cpeer *p, int family, const uint8_t *a)
 {
 	unsigned full = p->prefixlen / 8, rest = p->prefixlen % 8;
 
@@ -309,8 +381,7 @@ dns_known(const struct profile_eval *pe, struct endpoint *ep)
 }
 
 static int
-peer_matches(struct profile_eval *pe, const struct peer *p, int32_t prof,
-             struct endpoint *ep, uint64_t now)
+peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep, uint64_t now)
 {
 	const char *v;
 
@@ -326,7 +397,7 @@ peer_matches(struct profile_eval *pe, const struct peer *p, int32_t prof,
 	case PEER_CONTAINER:
 		return ep->c && ep->c->name && profile_glob(p->pattern, ep->c->name);
 	case PEER_PROFILE:
-		return ep->c && prof >= 0 && profile_index(pe, ep->c) == prof;
+		return ep->c && p->prof >= 0 && profile_index(pe, ep->c) == p->prof;
 	case PEER_LABEL:
 		return ep->c && (v = inv_container_label(ep->c, p->key)) &&
 		       profile_glob(p->pattern, v);
@@ -341,52 +412,42 @@ peer_matches(struct profile_eval *pe, const struct peer *p, int32_t prof,
 	return 0;
 }
 
-static int
-ports_match(const struct rule *r, int has_port, uint16_t port)
-{
-	size_t i;
-
-	if (!r->nports)
-		return 1;
-	if (!has_port)
-		return 0;       /* a port list never matches a port-less flow */
-	for (i = 0; i < r->nports; i++)
-		if (port >= r->ports[i].lo && port <= r->ports[i].hi)
-			return 1;
-	return 0;
-}
-
 /* One side's decision: 1 allow, 0 deny; *rule_id = 1 + id or 0 (default). */
 static int
 decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_port,
        uint16_t port, struct endpoint *peer, uint64_t now, uint32_t *rule_id)
 {
-	const struct cprofile *cp = &pe->prof[prof];
-	const struct rhot *hot = cp->hot[egress];
-	size_t i, k, n = cp->ndir[egress];
+	const struct cdir *cd = &pe->prof[prof].dir[egress];
+	const struct rhot *h;
+	size_t i, k;
 
-	for (i = 0; i < n; i++) {
-		const struct crule *cr;
-		const struct rule *r;
-		if (hot[i].proto != PROTO_ANY && hot[i].proto != proto)
+	for (i = 0; i < cd->n; i++) {
+		h = &cd->hot[i];
+		if (h->proto != PROTO_ANY && h->proto != proto)
 			continue;
-		if (port < hot[i].lo || port > hot[i].hi)
+		if (port < h->lo || port > h->hi)
 			continue;
-		if ((hot[i].need & NEED_CONTAINER) && !peer->c)
+		if ((h->need & NEED_CONTAINER) && !peer->c)
 			continue;
-		if ((hot[i].need & NEED_DNS) && !dns_known(pe, peer))
+		if ((h->need & NEED_DNS) && !dns_known(pe, peer))
 			continue;
-		cr = &cp->dir[egress][i];
-		r = cr->r;
-		if (!ports_match(r, has_port, port))
-			continue;
-		for (k = 0; k < r->npeers; k++)
-			if (peer_matches(pe, &r->peers[k], cr->peer_prof[k], peer, now))
+		if (h->nports) {
+			/* A port list never matches a port-less flow. */
+			if (!has_port)
+				continue;
+			for (k = 0; k < h->nports; k++)
+				if (port >= cd->ports[h->port0 + k].lo && port <= cd->ports[h->port0 + k].hi)
+					break;
+			if (k == h->nports)
+				continue;
+		}
+		for (k = 0; k < h->npeers; k++)
+			if (peer_matches(pe, &cd->peers[h->peer0 + k], peer, now))
 				break;
-		if (k == r->npeers)
+		if (k == h->npeers)
 			continue;
-		*rule_id = cr->id + 1;
-		return hot[i].allow;
+		*rule_id = h->id + 1;
+		return h->allow;
 	}
 	*rule_id = 0;
 	return pe->set->p[prof].default_allow;
@@ -408,6 +469,29 @@ is_link_control(const struct flow *f)
 	default:
 		return 0;
 	}
+}
+
+static void
+prefetch_dir(const struct cdir *cd)
+{
+	const char *p = (const char *)cd->hot, *end = (const char *)(cd->ports + cd->nports);
+	size_t i;
+
+	/* The rule records and the peers and ports behind them (strings are
+	 * rarely read); a few KiB at most, read front to back. */
+	for (i = 0; p + i < end && i < 4096; i += 64)
+		__builtin_prefetch(p + i);
+}
+
+void
+profile_eval_prefetch(struct profile_eval *pe, const struct flow *f)
+{
+	int s = flow_src_side(f), d = flow_dst_side(f), ps, pd;
+
+	if ((ps = profile_index(pe, f->ctr[s])) >= 0)
+		prefetch_dir(&pe->prof[ps].dir[1]);
+	if ((pd = profile_index(pe, f->ctr[d])) >= 0)
+		prefetch_dir(&pe->prof[pd].dir[0]);
 }
 
 void
