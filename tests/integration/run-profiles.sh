@@ -6,6 +6,7 @@
 #  - SIGHUP with a broken profile keeps the running profiles (and says
 #    FILE:LINE:COL why); SIGHUP with a changed profile applies it;
 #  - a world-writable profile directory is refused;
+#  - SIGUSR1 writes the graph (-g) with the denied edge;
 #  - SIGTERM flushes the open flows and exits 0.
 # Traffic stays on podman's bridge.
 set -u
@@ -55,7 +56,8 @@ it_check "and says why" grep -q "world-writable" "$IT_TMP/ww.err"
 chmod o-w "$P"
 
 A=$IT_TMP/alerts.json
-"$BIN" run -v -p "$P" -o json:"$A" --flows json:"$IT_TMP/flows.json" --alert-window 2 \
+G=$IT_TMP/graph.json
+"$BIN" run -v -p "$P" -o json:"$A" --flows json:"$IT_TMP/flows.json" --alert-window 2 -g "$G" \
 	>"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
 rpid=$!
 it_cleanup "it_kill_pid $rpid"
@@ -105,6 +107,19 @@ for desc, cond in (("alert names the initiator's egress as the denying side", r[
 sys.exit(0 if ok else 1)
 PYEOF
 it_eq "alert content" "$?" 0
+
+# SIGUSR1: the graph so far, with the denied edge (the alert marks it at once).
+kill -USR1 "$rpid"
+for _ in $(seq 50); do [ -s "$G" ] && break; sleep 0.1; done
+$PY - "$G" "$tag" <<'PYEOF'
+import json, sys
+g = json.load(open(sys.argv[1])); tag = sys.argv[2]
+e = [e for e in g["edges"] if e["src"] == "c:%s-cli" % tag and e["dst"] == "c:%s-web" % tag and e["port"] == 8080]
+ok = len(e) == 1 and e[0]["verdict"] == "deny"
+print(("ok   " if ok else "FAIL ") + "SIGUSR1 wrote the graph: cli -> web tcp/8080 denied (%s)" % e)
+sys.exit(0 if ok else 1)
+PYEOF
+it_eq "graph on SIGUSR1" "$?" 0
 
 # SIGHUP with a broken profile: the running ones stay.
 cp "$P/shop.profile" "$IT_TMP/good.profile"
