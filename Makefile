@@ -39,7 +39,7 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
 BIN      := $(BUILD)/cnetmon
 
-.PHONY: all check unit golden corpus demo deps install clean valgrind bench fuzz fuzz-profile fuzz-dns fuzz-graph
+.PHONY: all check unit golden corpus demo demo-live deps install clean valgrind bench fuzz fuzz-profile fuzz-dns fuzz-graph
 
 all: $(BIN) cnetmon
 
@@ -89,6 +89,14 @@ check: $(BIN) $(BUILD)/unit-tests
 demo: deps
 	$(MAKE) all
 	./cnetmon read -I pcaps/demo-inventory.inventory.json --flows json:- pcaps/demo.pcapng
+	@echo "== the same capture judged by profiles/demo.profile: alerts (exit 1: violations found)"
+	./cnetmon read -q -I pcaps/demo-inventory.inventory.json -p profiles/demo.profile \
+	    -g demo.svg pcaps/demo.pcapng || test $$? -eq 1
+	@echo "== graph drawn in demo.svg; the live daemon on real containers: sudo make demo-live"
+
+# The daemon on three podman containers, allowed and forbidden traffic (root).
+demo-live: all
+	contrib/demo-live.sh ./cnetmon
 
 valgrind: $(BIN)
 	VALGRIND=1 tests/golden.sh $(BIN)
