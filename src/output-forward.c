@@ -14,7 +14,15 @@
  * {"ack": ID} comes back (within ack_timeout, default 15 s). Without ack
  * (ack=0) a batch is delivered once written. Anything else — a closed
  * connection, a timeout, a wrong ack — reconnects and sends the batch again:
- * at-least-once. Not done: heartbeats, the shared-key handshake, TLS. */
+ * at-least-once.
+ *
+ * Heartbeats, while idle (heartbeat_interval, default 1 s): with
+ * heartbeat=transport (the default, as Fluentd's out_forward) the TCP
+ * connection is checked for a peer that closed it; heartbeat=udp also sends
+ * the spec's UDP heartbeat (msgpack nil to HOST:PORT) and takes three
+ * unanswered in a row as a collector gone, so the next batch reconnects at
+ * once instead of finding out after a send timeout. heartbeat=none: no
+ * checks. Not done: the shared-key handshake, TLS. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +37,20 @@
 #include "output-int.h"
 
 #define IO_TIMEOUT_MS 10000
+#define HEARTBEAT_WAIT_MS 500      /* for a UDP heartbeat's answer */
+#define HEARTBEAT_MISSES 3
+
+enum { HB_NONE, HB_TRANSPORT, HB_UDP };
 
 struct forward_sink {
 	struct net_addr addr;
 	char *tag;
 	int gzip, ack;
 	unsigned ack_timeout_ms;
+	int heartbeat;                 /* HB_* */
+	unsigned heartbeat_ms;
+	int udp;                       /* heartbeat socket, -1 */
+	unsigned missed;               /* heartbeats unanswered in a row */
 	int fd;
 	struct strbuf hdr, opts, gz;   /* the sink thread's */
 	msgpack_unpacker up;
@@ -52,7 +68,10 @@ forward_open(struct output *o, const char *arg, char *err, size_t errlen)
 		return -1;
 	}
 	f->fd = -1;
+	f->udp = -1;
 	f->ack = 1;
+	f->heartbeat = HB_TRANSPORT;
+	f->heartbeat_ms = 1000;
 	f->ack_timeout_ms = 15000;
 	if (net_parse(arg, &f->addr, val, sizeof(val)) < 0) {
 		snprintf(err, errlen, "sink '%s': %s (forward://HOST:PORT?tag=TAG)", o->spec, val);
@@ -76,6 +95,26 @@ forward_open(struct output *o, const char *arg, char *err, size_t errlen)
 			goto fail;
 		}
 		f->ack_timeout_ms = (unsigned)t * 1000;
+	}
+	if (net_query(f->addr.query, "heartbeat", val, sizeof(val))) {
+		if (!strcmp(val, "udp"))
+			f->heartbeat = HB_UDP;
+		else if (!strcmp(val, "transport"))
+			f->heartbeat = HB_TRANSPORT;
+		else if (!strcmp(val, "none"))
+			f->heartbeat = HB_NONE;
+		else {
+			snprintf(err, errlen, "sink '%s': heartbeat: udp, transport or none", o->spec);
+			goto fail;
+		}
+	}
+	if (net_query(f->addr.query, "heartbeat_interval", val, sizeof(val))) {
+		unsigned long t = strtoul(val, &end, 10);
+		if (*end || t < 1 || t > 3600) {
+			snprintf(err, errlen, "sink '%s': heartbeat_interval: 1..3600 seconds", o->spec);
+			goto fail;
+		}
+		f->heartbeat_ms = (unsigned)t * 1000;
 	}
 	if (!f->tag || !msgpack_unpacker_init(&f->up, 4096)) {
 		snprintf(err, errlen, "out of memory");
@@ -305,6 +344,48 @@ forward_send(struct output *o, struct out_batch *b)
 	return f->ack ? read_ack(o, b->chunk) : 0;
 }
 
+/* One heartbeat while idle: 0 alive, -1 gone (reconnect). */
+static int
+forward_idle(struct output *o)
+{
+	struct forward_sink *f = o->priv;
+	static const uint8_t nil = 0xc0;    /* the heartbeat message: msgpack nil */
+	uint8_t buf[16];
+	char err[300];
+
+	if (f->heartbeat == HB_NONE)
+		return 0;
+	if (f->fd >= 0 && net_peer_gone(f->fd)) {
+		output_warn(o, 0, "the collector closed the connection");
+		return -1;
+	}
+	if (f->heartbeat != HB_UDP)
+		return 0;
+	if (f->udp < 0 &&
+	    (f->udp = net_connect(&f->addr, SOCK_DGRAM, IO_TIMEOUT_MS, err, sizeof(err))) < 0) {
+		output_warn(o, 0, "heartbeat: %s", err);
+		return 0;                   /* the TCP connection still decides */
+	}
+	if (send(f->udp, &nil, 1, MSG_NOSIGNAL) == 1 &&
+	    net_read(f->udp, buf, sizeof(buf), HEARTBEAT_WAIT_MS) > 0) {
+		f->missed = 0;
+		return 0;
+	}
+	if (++f->missed < HEARTBEAT_MISSES)
+		return 0;
+	output_warn(o, 0, "%u heartbeats unanswered: reconnecting", f->missed);
+	f->missed = 0;
+	return -1;
+}
+
+static unsigned
+forward_idle_ms(const struct output *o)
+{
+	const struct forward_sink *f = o->priv;
+
+	return f->heartbeat_ms;
+}
+
 static void
 forward_disconnect(struct output *o)
 {
@@ -313,6 +394,9 @@ forward_disconnect(struct output *o)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
+	if (f->udp >= 0)
+		close(f->udp);
+	f->udp = -1;
 }
 
 static void
@@ -335,6 +419,8 @@ const struct output_ops output_forward_ops = {
 	.encode = forward_encode,
 	.connect = forward_connect,
 	.send = forward_send,
+	.idle = forward_idle,
+	.idle_ms = forward_idle_ms,
 	.disconnect = forward_disconnect,
 	.close = forward_close,
 };

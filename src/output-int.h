@@ -36,6 +36,11 @@ struct output_ops {
 	 * -1 to reconnect and send it again. */
 	int (*connect)(struct output *o);
 	int (*send)(struct output *o, struct out_batch *b);
+	/* The sink's thread, connected and with nothing to send, about every
+	 * idle_ms: a heartbeat. -1: the collector is gone, reconnect. May be
+	 * NULL. */
+	int (*idle)(struct output *o);
+	unsigned (*idle_ms)(const struct output *o);
 	void (*disconnect)(struct output *o);
 	void (*close)(struct output *o);
 	int reopen;                  /* SIGHUP reconnects (files) */

@@ -64,6 +64,7 @@ struct output_queue {
 
 	unsigned backoff_ms;
 	uint64_t retry_ms;            /* no connect before this */
+	uint64_t idle_ms;             /* next heartbeat (ops->idle) when idle, 0 unset */
 	uint64_t drop_logged_ms, drops_unlogged;
 	uint64_t warn_ms, warn_quiet;  /* output_warn's rate limit */
 	uint64_t fails_in_row;
@@ -420,10 +421,31 @@ sink_thread(void *arg)
 			}
 			q->flush = 0;
 			pthread_cond_broadcast(&q->progress);
-			if (q->cur && q->cur->nrec)
+			if (q->cur && q->cur->nrec) {
 				wait_until(q, &q->wake, q->cur_ms + LINGER_MS);
-			else
+			} else if (q->connected && o->ops->idle) {
+				/* Idle on a connection: a heartbeat now and then, so
+				 * a collector that went away is noticed before the
+				 * next alert has to find out. */
+				if (!q->idle_ms)
+					q->idle_ms = t + o->ops->idle_ms(o);
+				if (t < q->idle_ms) {
+					wait_until(q, &q->wake, q->idle_ms);
+					continue;
+				}
+				q->idle_ms = 0;
+				pthread_mutex_unlock(&q->mu);
+				rc = o->ops->idle(o);
+				pthread_mutex_lock(&q->mu);
+				if (rc < 0) {
+					pthread_mutex_unlock(&q->mu);
+					o->ops->disconnect(o);
+					pthread_mutex_lock(&q->mu);
+					q->connected = 0;
+				}
+			} else {
 				pthread_cond_wait(&q->wake, &q->mu);
+			}
 			continue;
 		}
 		if (!q->connected) {

@@ -157,6 +157,8 @@ def main():
     ap.add_argument("--hold", type=int, default=0)
     ap.add_argument("--no-ack", action="store_true")
     ap.add_argument("--count-only", action="store_true")
+    ap.add_argument("--heartbeat-file",
+                    help="answer UDP heartbeats on the same port; count them into this file")
     args = ap.parse_args()
     global COUNT_ONLY
     COUNT_ONLY = args.count_only
@@ -177,6 +179,21 @@ def main():
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", args.port))
     ls.listen(16)
+    if args.heartbeat_file:
+        # The spec's heartbeat: a UDP datagram to the same port, answered in kind.
+        us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        us.bind(("127.0.0.1", ls.getsockname()[1]))
+
+        def heartbeats():
+            n = 0
+            while True:
+                data, peer = us.recvfrom(64)
+                if msgpack.unpackb(data) is None:
+                    n += 1
+                    us.sendto(msgpack.packb(None), peer)
+                    with open(args.heartbeat_file, "w") as fh:
+                        fh.write("%d\n" % n)
+        threading.Thread(target=heartbeats, daemon=True).start()
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as fh:
             fh.write("%d\n" % ls.getsockname()[1])

@@ -206,4 +206,21 @@ it_check "spool: all 15000 arrive, first arrivals in order" \
 	sh -c "echo '$order' | grep -q 'missing=0 in_order=True'"
 it_check "spool: emptied" test -z "$(find "$IT_TMP/spool" -name '*.batch')"
 it_kill_pid $RXPID
+# Heartbeats (heartbeat=udp): while idle between records, the spec's UDP
+# heartbeat goes to the collector's port and is answered.
+rx_start hb --heartbeat-file "$IT_TMP/hb.count" || it_fatal "receiver hb"
+"$DRV" "forward://127.0.0.1:$RXPORT?tag=hb&heartbeat=udp&heartbeat_interval=1" 2 4 10 \
+	>"$IT_TMP/hb.drv" 2>&1
+it_eq "heartbeat=udp: every record delivered" "$?" 0
+hb=$(cat "$IT_TMP/hb.count" 2>/dev/null || echo 0)
+it_check "heartbeat=udp: heartbeats sent and answered while idle ($hb in 4 s)" test "$hb" -ge 2
+it_kill_pid "$RXPID"
+# A collector that stops answering heartbeats is given up on (reconnect).
+rx_start hb2 || it_fatal "receiver hb2"
+"$DRV" "forward://127.0.0.1:$RXPORT?tag=hb&heartbeat=udp&heartbeat_interval=1" 1 6 10 \
+	>"$IT_TMP/hb2.drv" 2>&1
+it_eq "... every record still delivered" "$?" 0
+it_check "heartbeat=udp: unanswered heartbeats reported" grep -q "heartbeats unanswered" "$IT_TMP/hb2.drv"
+it_kill_pid "$RXPID"
+
 it_finish
