@@ -36,6 +36,7 @@ struct dns_entry {
 	uint8_t family;
 	uint8_t asked;              /* name was a question, not only a CNAME target */
 	uint8_t addr[16];
+	uint16_t nlen;              /* strlen(name): names are at most 255 */
 	char name[];
 };
 
@@ -308,6 +309,7 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 		return -1;
 	memset(e, 0, sizeof(*e));
 	memcpy(e->name, a->name, nlen + 1);
+	e->nlen = (uint16_t)nlen;
 	e->expires = expires;
 	e->seen = now;
 	e->family = (uint8_t)a->family;
@@ -388,22 +390,35 @@ dns_learn_tcp(struct dns_cache *c, const uint8_t *data, size_t len, uint64_t now
 
 /* ---- lookups ------------------------------------------------------------ */
 
-/* A profile's dns glob against a name, case-insensitively. Most are
- * "*.example.com" or a plain name: compared directly, the rest by
+/* A profile's dns glob, classified once per lookup: most are
+ * "*.example.com" or a plain name, compared directly; the rest go to
  * fnmatch(3). '*' matches dots too, as fnmatch without FNM_PATHNAME. */
-static int
-name_glob(const char *glob, const char *name)
-{
-	const char *lit = glob[0] == '*' ? glob + 1 : glob;
-	size_t ll, nl;
+struct name_glob {
+	const char *glob, *lit;
+	size_t litlen;
+	enum { G_EXACT, G_SUFFIX, G_FNMATCH } kind;
+};
 
-	if (strpbrk(lit, "*?[\\"))
-		return fnmatch(glob, name, FNM_CASEFOLD) == 0;
-	if (lit == glob)
-		return strcasecmp(glob, name) == 0;
-	ll = strlen(lit);
-	nl = strlen(name);
-	return nl >= ll && strcasecmp(name + nl - ll, lit) == 0;
+static void
+glob_init(struct name_glob *g, const char *glob)
+{
+	g->glob = glob;
+	g->lit = glob[0] == '*' ? glob + 1 : glob;
+	g->litlen = strlen(g->lit);
+	g->kind = strpbrk(g->lit, "*?[\\") ? G_FNMATCH : g->lit == glob ? G_EXACT : G_SUFFIX;
+}
+
+static int
+glob_match(const struct name_glob *g, const struct dns_entry *e)
+{
+	switch (g->kind) {
+	case G_EXACT:
+		return e->nlen == g->litlen && strcasecmp(e->name, g->lit) == 0;
+	case G_SUFFIX:
+		return e->nlen >= g->litlen && strcasecmp(e->name + e->nlen - g->litlen, g->lit) == 0;
+	default:
+		return fnmatch(g->glob, e->name, FNM_CASEFOLD) == 0;
+	}
 }
 
 int
@@ -411,12 +426,13 @@ dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
                 const char *glob, uint64_t now_ns)
 {
 	const struct dns_entry *e;
+	struct name_glob g;
 
 	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
 		return 0;
+	glob_init(&g, glob);
 	for (e = *bucket_of(c, family, addr); e; e = e->next)
-		if (same_addr(e, family, addr) && now_ns < e->expires &&
-		    name_glob(glob, e->name))
+		if (same_addr(e, family, addr) && now_ns < e->expires && glob_match(&g, e))
 			return 1;
 	return 0;
 }

@@ -48,11 +48,25 @@ struct cpeer {
 	const char *key;
 };
 
+/* Up to 64 rules a direction (nearly every profile), the rules that can
+ * match a flow are found without looking at the others: the port space cut
+ * where any rule's ranges start or end, a bit per rule for each segment
+ * (rules without ports in all), a bit per rule for each protocol class;
+ * the flow's candidates are one AND, walked in file order. */
+#define SEG_MAX_RULES 64
+enum { PC_TCP, PC_UDP, PC_SCTP, PC_ICMP, PC_ICMPV6, PC_OTHER, PC_MAX };
+
 struct cdir {
 	struct rhot *hot;         /* the block starts here */
 	struct cpeer *peers;
 	struct port_range *ports;
 	size_t n, nports;
+	/* The candidate index, when n <= SEG_MAX_RULES (else: NULL, scan). */
+	uint16_t *seg_start;      /* ascending, seg_start[0] = 0 */
+	uint64_t *seg_rules;      /* rules whose ports cover the segment, or have none */
+	size_t nseg;
+	uint64_t portless;        /* rules without ports (a port-less flow's only ones) */
+	uint64_t proto_rules[PC_MAX];
 };
 
 struct cprofile {
@@ -77,6 +91,80 @@ struct profile_eval {
 	struct cache_slot *cache;       /* open addressing on the container pointer */
 	size_t cache_cap, cache_used;
 };
+
+static int
+proto_class(int proto)
+{
+	switch (proto) {
+	case PROTO_TCP:    return PC_TCP;
+	case PROTO_UDP:    return PC_UDP;
+	case PROTO_SCTP:   return PC_SCTP;
+	case PROTO_ICMP:   return PC_ICMP;
+	case PROTO_ICMPV6: return PC_ICMPV6;
+	default:           return PC_OTHER;
+	}
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The candidate index of a compiled direction (see struct cdir). */
+static int
+index_dir(struct cdir *cd)
+{
+	uint32_t *cut;
+	size_t i, k, ncut = 0;
+	int c;
+
+	if (cd->n > SEG_MAX_RULES)
+		return 0;
+	if (!(cut = malloc(sizeof(*cut) * (2 * cd->nports + 1))))
+		return -1;
+	cut[ncut++] = 0;
+	for (i = 0; i < cd->nports; i++) {
+		cut[ncut++] = cd->ports[i].lo;
+		if (cd->ports[i].hi < 65535)
+			cut[ncut++] = (uint32_t)cd->ports[i].hi + 1;
+	}
+	qsort(cut, ncut, sizeof(*cut), cmp_u32);
+	for (i = k = 0; i < ncut; i++)
+		if (!k || cut[k - 1] != cut[i])
+			cut[k++] = cut[i];
+	cd->nseg = k;
+	cd->seg_start = malloc(sizeof(*cd->seg_start) * k);
+	cd->seg_rules = calloc(k, sizeof(*cd->seg_rules));
+	if (!cd->seg_start || !cd->seg_rules) {
+		free(cut);
+		return -1;
+	}
+	for (i = 0; i < k; i++)
+		cd->seg_start[i] = (uint16_t)cut[i];
+	free(cut);
+	for (i = 0; i < cd->n; i++) {
+		const struct rhot *h = &cd->hot[i];
+		uint64_t bit = 1ULL << i;
+		if (!h->nports)
+			cd->portless |= bit;
+		for (c = 0; c < PC_MAX; c++)
+			if (h->proto == PROTO_ANY || proto_class(h->proto) == c)
+				cd->proto_rules[c] |= bit;
+		for (k = 0; k < cd->nseg; k++) {
+			uint16_t at = cd->seg_start[k];
+			size_t r;
+			int in = !h->nports;
+			for (r = 0; r < h->nports && !in; r++)
+				in = at >= cd->ports[h->port0 + r].lo && at <= cd->ports[h->port0 + r].hi;
+			if (in)
+				cd->seg_rules[k] |= bit;
+		}
+	}
+	return 0;
+}
 
 static int
 cmp_prof_name(const void *a, const void *b)
@@ -184,7 +272,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		if (!(pe->loc[(*rule_id)++] = strdup(buf)))
 			return -1;
 	}
-	return 0;
+	return index_dir(cd);
 }
 
 struct profile_eval *
@@ -242,8 +330,11 @@ profile_eval_free(struct profile_eval *pe)
 	if (!pe)
 		return;
 	for (i = 0; pe->prof && i < pe->set->n; i++)
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < 2; k++) {
 			free(pe->prof[i].dir[k].hot);
+			free(pe->prof[i].dir[k].seg_start);
+			free(pe->prof[i].dir[k].seg_rules);
+		}
 	profile_selindex_free(pe->selix);
 	for (i = 0; i < pe->nrules; i++)
 		free(pe->loc[i]);
@@ -342,6 +433,7 @@ struct endpoint {
 	const uint8_t *addr;
 	const uint8_t *alt;       /* the same end's address on the other side of NAT, or NULL */
 	int8_t dns_known;         /* passive DNS has names for addr or alt: -1 not yet asked */
+	int8_t host;              /* addr is this host's: -1 not yet asked */
 };
 
 static int
@@ -370,6 +462,14 @@ is_host(const struct profile_eval *pe, int family, const uint8_t *a)
 	return is_loopback(family, a) || (pe->attrib && attrib_is_host(pe->attrib, family, a));
 }
 
+static int
+endpoint_is_host(const struct profile_eval *pe, struct endpoint *ep)
+{
+	if (ep->host < 0)
+		ep->host = (int8_t)is_host(pe, ep->family, ep->addr);
+	return ep->host;
+}
+
 /* Most addresses were never in an answer: ask that once per judgement. */
 static int
 dns_known(const struct profile_eval *pe, struct endpoint *ep)
@@ -389,9 +489,9 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 	case PEER_ANY:
 		return 1;
 	case PEER_WORLD:
-		return !ep->c && !is_host(pe, ep->family, ep->addr);
+		return !ep->c && !endpoint_is_host(pe, ep);
 	case PEER_HOST:
-		return is_host(pe, ep->family, ep->addr);
+		return endpoint_is_host(pe, ep);
 	case PEER_CIDR:
 		return in_prefix(p, ep->family, ep->addr) || in_prefix(p, ep->family, ep->alt);
 	case PEER_CONTAINER:
@@ -412,6 +512,25 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 	return 0;
 }
 
+/* Rule i of cd against the flow, the protocol and ports already known to
+ * fit: its peers (and the kinds of peer end it needs). */
+static inline int
+rule_peers_match(struct profile_eval *pe, const struct cdir *cd, size_t i,
+                 struct endpoint *peer, uint64_t now)
+{
+	const struct rhot *h = &cd->hot[i];
+	size_t k;
+
+	if ((h->need & NEED_CONTAINER) && !peer->c)
+		return 0;
+	if ((h->need & NEED_DNS) && !dns_known(pe, peer))
+		return 0;
+	for (k = 0; k < h->npeers; k++)
+		if (peer_matches(pe, &cd->peers[h->peer0 + k], peer, now))
+			return 1;
+	return 0;
+}
+
 /* One side's decision: 1 allow, 0 deny; *rule_id = 1 + id or 0 (default). */
 static int
 decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_port,
@@ -421,15 +540,36 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 	const struct rhot *h;
 	size_t i, k;
 
+	if (cd->seg_rules) {
+		uint64_t cand = cd->proto_rules[proto_class(proto)];
+		if (!has_port) {
+			cand &= cd->portless;
+		} else {
+			size_t lo = 0, hi = cd->nseg;       /* the last start <= port */
+			while (hi - lo > 1) {
+				size_t mid = (lo + hi) / 2;
+				if (cd->seg_start[mid] <= port)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			cand &= cd->seg_rules[lo];
+		}
+		for (; cand; cand &= cand - 1) {
+			i = (size_t)__builtin_ctzll(cand);
+			if (rule_peers_match(pe, cd, i, peer, now)) {
+				*rule_id = cd->hot[i].id + 1;
+				return cd->hot[i].allow;
+			}
+		}
+		*rule_id = 0;
+		return pe->set->p[prof].default_allow;
+	}
 	for (i = 0; i < cd->n; i++) {
 		h = &cd->hot[i];
 		if (h->proto != PROTO_ANY && h->proto != proto)
 			continue;
 		if (port < h->lo || port > h->hi)
-			continue;
-		if ((h->need & NEED_CONTAINER) && !peer->c)
-			continue;
-		if ((h->need & NEED_DNS) && !dns_known(pe, peer))
 			continue;
 		if (h->nports) {
 			/* A port list never matches a port-less flow. */
@@ -441,10 +581,7 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 			if (k == h->nports)
 				continue;
 		}
-		for (k = 0; k < h->npeers; k++)
-			if (peer_matches(pe, &cd->peers[h->peer0 + k], peer, now))
-				break;
-		if (k == h->npeers)
+		if (!rule_peers_match(pe, cd, i, peer, now))
 			continue;
 		*rule_id = h->id + 1;
 		return h->allow;
@@ -501,8 +638,8 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 	int s = flow_src_side(f), d = flow_dst_side(f);
 	int has_port = !f->key.noports && f->key.proto != 1 && f->key.proto != 58;
 	uint16_t port = f->key.port[d];
-	struct endpoint src = { f->ctr[s], f->key.family, f->key.addr[s], NULL, -1 };
-	struct endpoint dst = { f->ctr[d], f->key.family, f->key.addr[d], NULL, -1 };
+	struct endpoint src = { f->ctr[s], f->key.family, f->key.addr[s], NULL, -1, -1 };
+	struct endpoint dst = { f->ctr[d], f->key.family, f->key.addr[d], NULL, -1, -1 };
 	int role, allowed = 0;
 
 	memset(j, 0, sizeof(*j));
