@@ -26,6 +26,7 @@
 #define CNETMON_LEARN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "inventory.h"
 #include "output.h"
@@ -67,5 +68,12 @@ void learn_write(const struct learner *l, size_t i, struct strbuf *b);
 /* Flow records consumed, and those that named a container. */
 void learn_stats(const struct learner *l, unsigned long long *records,
                  unsigned long long *used);
+/* profile_check_set against every container the learner knows (those of
+ * all inventories given and of all records): what `cnetmon check -I` says
+ * of the set, for a live run whose inventory changed while it learned.
+ * The number of errors, each passed to err. */
+struct profile_set;
+int learn_check(const struct learner *l, const struct profile_set *set,
+                void (*err)(const char *msg, void *data), void *data);
 
 #endif

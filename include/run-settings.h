@@ -7,6 +7,7 @@
 #define CNETMON_RUN_SETTINGS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "flow.h"
 #include "output.h"
@@ -54,5 +55,29 @@ struct run_settings {
 int run_settings_parse(struct run_settings *s, int argc, char **argv);
 void run_settings_free(struct run_settings *s);
 void run_settings_usage(FILE *fp);
+
+/* ---- live capture with hooks (cmd-run.c) -------------------------------
+ * `cnetmon run`'s start-up and poll loop, shared with `learn --live`: the
+ * same captures (container veths followed live, count-once rule, conntrack
+ * NAT, rescans), with hooks for a consumer of the records. argv holds run's
+ * settings. SIGHUP reloads nothing when hooks are given. */
+
+struct engine;
+struct inventory;
+struct run_hooks {
+	/* After the first scan, before any capture opens: add consumers
+	 * (engine_on_record). -1 stops the start (exit 2). */
+	int (*on_engine)(struct engine *e, const struct inventory *inv, void *data);
+	/* After every rescan, with the inventory now in force (borrowed: copy
+	 * what is kept). */
+	void (*on_rescan)(const struct inventory *inv, void *data);
+	uint64_t stop_after_ns;   /* stop this long after the captures opened; 0: never */
+	void *data;
+};
+
+/* Capture until SIGINT/SIGTERM or stop_after_ns, then finish every flow
+ * (consumers see their records) and return the exit status. h NULL: the
+ * daemon of `cnetmon run`. */
+int run_with(int argc, char **argv, const struct run_hooks *h);
 
 #endif

@@ -17,7 +17,11 @@
  * the capabilities it still needs for containers that start later: packet
  * sockets, setns into their namespaces, reading their /proc entries.
  *
- * SIGTERM/SIGINT: every open flow is finished and written, then exit 0. */
+ * SIGTERM/SIGINT: every open flow is finished and written, then exit 0.
+ *
+ * `learn --live` runs the same start-up and loop through run_with(), with
+ * hooks (run-settings.h): its learner is a record consumer told of every rescan,
+ * and the loop stops by itself after the learning period. */
 #include <errno.h>
 #include <stddef.h>
 #include <getopt.h>
@@ -90,6 +94,7 @@ struct run {
 	uint64_t graph_next_ms;          /* --graph-interval */
 	int argc;                        /* to parse again on SIGHUP */
 	char **argv;
+	const struct run_hooks *h;       /* learn --live; NULL for run */
 };
 
 /* ---- privileges -------------------------------------------------------- */
@@ -422,16 +427,24 @@ loop(struct run *r, struct nl_watch *w)
 {
 	struct pollfd pfd[MAX_CAPS + 2 + METRICS_MAX_FDS];
 	struct rescan_clock rc;
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, stop_ms = 0;
 	char err[256];
 
 	rescan_clock_init(&rc, clock_ns(CLOCK_MONOTONIC) / 1000000);
+	if (r->h && r->h->stop_after_ns)
+		stop_ms = clock_ns(CLOCK_MONOTONIC) / 1000000 + r->h->stop_after_ns / 1000000;
 	while (!daemon_stop) {
 		uint64_t now_ms = clock_ns(CLOCK_MONOTONIC) / 1000000;
 		int i, n, timeout = rescan_clock_timeout(&rc, now_ms), event = 0, due, nm = 0;
 
+		if (stop_ms && now_ms >= stop_ms) {
+			log_info("the period of %.1f s is over", (double)r->h->stop_after_ns / 1e9);
+			break;
+		}
 		if (timeout > 1000)
 			timeout = 1000;
+		if (stop_ms && stop_ms - now_ms < (uint64_t)timeout)
+			timeout = (int)(stop_ms - now_ms);
 		if (r->metrics) {
 			int mt = metrics_timeout_ms(r->metrics);
 			if (mt >= 0 && mt < timeout)
@@ -503,6 +516,8 @@ loop(struct run *r, struct nl_watch *w)
 			                        sizeof(err)))) {
 				r->inv = inv;
 				follow_inventory(r);
+				if (r->h && r->h->on_rescan)
+					r->h->on_rescan(inv, r->h->data);
 				if (r->graph)
 					graph_set_host_addrs(r->graph, inv->host_addrs, inv->nhost_addrs);
 				for (size_t c = 0; c < inv->n; c++)
@@ -514,7 +529,10 @@ loop(struct run *r, struct nl_watch *w)
 		}
 		if (daemon_hup) {
 			daemon_hup = 0;
-			reload(r);
+			if (r->h)
+				log_info("SIGHUP: nothing to reload while learning");
+			else
+				reload(r);
 		}
 		if (daemon_usr1) {
 			daemon_usr1 = 0;
@@ -679,6 +697,12 @@ reload(struct run *r)
 int
 cmd_run(int argc, char **argv)
 {
+	return run_with(argc, argv, NULL);
+}
+
+int
+run_with(int argc, char **argv, const struct run_hooks *h)
+{
 	static struct run r;
 	struct run_settings *s = &r.s;
 	struct output *outs[2 * RUN_MAX_SINKS];
@@ -689,6 +713,7 @@ cmd_run(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.argc = argc;
 	r.argv = argv;
+	r.h = h;
 	if ((status = run_settings_parse(s, argc, argv)) != 0)
 		goto done;
 	if (s->help) {
@@ -784,6 +809,10 @@ cmd_run(int argc, char **argv)
 	}
 	if (r.graph)
 		graph_set_host_addrs(r.graph, r.inv->host_addrs, r.inv->nhost_addrs);
+	if (h && h->on_engine && h->on_engine(r.e, r.inv, h->data) < 0) {
+		status = 2;
+		goto done;
+	}
 	engine_set_live(r.e, 1);
 	/* NAT: published ports and Services are DNAT, egress is masquerade. */
 	if (!(r.nat = nat_open(err, sizeof(err))))

@@ -1679,3 +1679,26 @@ learn_write(const struct learner *l, size_t i, struct strbuf *b)
 	t = &l->wl[l->order[i]].text;
 	strbuf_add(b, t->p, t->len);
 }
+
+int
+learn_check(const struct learner *l, const struct profile_set *set,
+            void (*err)(const char *msg, void *data), void *data)
+{
+	struct inventory inv;
+	struct inv_container **c;
+	size_t i;
+	int errors;
+
+	/* A view of the learner's copies: borrowed, nothing to free but the
+	 * array. */
+	if (!(c = calloc(l->nctr ? l->nctr : 1, sizeof(*c))))
+		return 1;
+	for (i = 0; i < l->nctr; i++)
+		c[i] = l->ctr[i].c;
+	memset(&inv, 0, sizeof(inv));
+	inv.c = c;
+	inv.n = l->nctr;
+	errors = profile_check_set(set, &inv, err, data);
+	free(c);
+	return errors;
+}
