@@ -194,7 +194,10 @@ load_container(struct loader *l, json_t *o, struct inventory *inv, size_t idx)
 			naddrs += c->ifaces[c->nifaces - 1].naddrs;
 		}
 	}
-	if (!naddrs && !c->host_network)
+	/* A hand-written entry must say where the container is; one that
+	 * `containers --json` wrote may have no address (--network none, a
+	 * namespace with loopback only) and is still that container. */
+	if (!naddrs && !c->host_network && !(c->id && *c->id) && !c->netns)
 		return lerr(l, "%s (\"%s\"): needs at least one address in interfaces[].addrs "
 		               "(or \"host_network\": true)", where, c->name);
 	return 0;

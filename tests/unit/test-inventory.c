@@ -170,6 +170,21 @@ Test(inventory, invalid_utf8_is_written_as_valid_json)
 	free(buf);
 }
 
+/* What `containers --json` writes must read back: a container with an id
+ * or a namespace but no address (--network none) is one. */
+Test(inventory, addressless_container_with_id_reads_back)
+{
+	char err[256];
+	struct inventory *back;
+	const char *doc = "{ \"containers\": [ { \"name\": \"offline\", \"id\": \"ab12\","
+	                  " \"netns\": 4026532999, \"interfaces\": [] } ] }";
+
+	back = load(doc, err, sizeof(err));
+	cr_assert_not_null(back, "%s", err);
+	cr_expect_eq(back->n, 1);
+	inventory_free(back);
+}
+
 static struct inv_container *
 mk(struct inventory *inv, const char *name, const char *addr, const char *mac, uint64_t gone)
 {
