@@ -106,7 +106,7 @@ int profile_check_set(const struct profile_set *set, const struct inventory *inv
 void profile_set_free(struct profile_set *set);
 /* What `check`, `read` and `run` all do: load every path, then the whole-set
  * checks (with inv when given). Returns the number of errors. */
-int profile_load_paths(struct profile_set *set, char *const *paths, int npaths,
+int profile_load_paths(struct profile_set *set, const char *const *paths, int npaths,
                        const struct inventory *inv, profile_error_fn err, void *data);
 /* A profile_error_fn printing "cnetmon: FILE:LINE:COL: message" to stderr. */
 void profile_error_stderr(const char *msg, void *data);

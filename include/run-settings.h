@@ -28,7 +28,7 @@ struct run_settings {
 	int nflow;
 	const char *alert_sinks[RUN_MAX_SINKS];
 	int nalert;
-	char *profiles[RUN_MAX_PROFILES];
+	const char *profiles[RUN_MAX_PROFILES];
 	int nprofiles;
 	int strict;
 	uint64_t alert_window_ns;

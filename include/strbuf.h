@@ -57,6 +57,9 @@ void strbuf_add_json_string(struct strbuf *b, const char *s, size_t n);
 /* A malloc'd copy of s with each byte that is not valid UTF-8 replaced by
  * U+FFFD; NULL on allocation failure. */
 char *utf8_sanitize(const char *s);
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, at most U+10FFFF), 0 if invalid. */
+size_t utf8_seq(const unsigned char *s, size_t n);
 /* RFC 3339 UTC with microseconds: 2026-11-26T21:17:00.123456Z */
 void strbuf_add_time(struct strbuf *b, uint64_t ns);
 /* Dotted quad or RFC 5952 IPv6 text. */

@@ -46,8 +46,8 @@ cmd_check(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
-	errors = profile_load_paths(&set, argv + optind, argc - optind, inv, profile_error_stderr,
-	                            NULL);
+	errors = profile_load_paths(&set, (const char *const *)argv + optind, argc - optind, inv,
+	                            profile_error_stderr, NULL);
 	for (k = 0; k < set.n; k++)
 		rules += set.p[k].nrules;
 	if (!errors)

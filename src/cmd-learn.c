@@ -153,11 +153,9 @@ parse_opts(int argc, char **argv, struct learn_opts *o)
 			o->dir = optarg;
 			break;
 		case OPT_RESOLVER:
-			if (o->nresolvers == MAX_RESOLVERS) {
-				log_warnx("too many --resolver (at most %d)", MAX_RESOLVERS);
+			if (cmd_opt_push(o->resolvers, &o->nresolvers, MAX_RESOLVERS, "--resolver",
+			                 optarg) < 0)
 				return -1;
-			}
-			o->resolvers[o->nresolvers++] = optarg;
 			break;
 		case OPT_MAXPEERS:
 			errno = 0;

@@ -25,7 +25,7 @@ struct read_opts {
 	int nflow_sinks;
 	const char *alert_sinks[MAX_SINKS];
 	int nalert_sinks;
-	char *profiles[MAX_SINKS];
+	const char *profiles[MAX_SINKS];
 	int nprofiles;
 	int strict;
 	uint64_t alert_window_ns;
@@ -96,11 +96,8 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 	while ((ch = getopt_long(argc, argv, "I:o:p:g:qh", longopts, &li)) != -1) {
 		switch (ch) {
 		case 'p':
-			if (o->nprofiles == MAX_SINKS) {
-				log_warnx("too many -p paths (at most %d)", MAX_SINKS);
+			if (cmd_opt_push(o->profiles, &o->nprofiles, MAX_SINKS, "-p", optarg) < 0)
 				return -1;
-			}
-			o->profiles[o->nprofiles++] = optarg;
 			break;
 		case OPT_STRICT:
 			o->strict = 1;
@@ -129,18 +126,12 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 			o->inventory = optarg;
 			break;
 		case OPT_FLOWS:
-			if (o->nflow_sinks == MAX_SINKS) {
-				log_warnx("too many --flows sinks (at most %d)", MAX_SINKS);
+			if (cmd_opt_push(o->flow_sinks, &o->nflow_sinks, MAX_SINKS, "--flows", optarg) < 0)
 				return -1;
-			}
-			o->flow_sinks[o->nflow_sinks++] = optarg;
 			break;
 		case 'o':
-			if (o->nalert_sinks == MAX_SINKS) {
-				log_warnx("too many -o sinks (at most %d)", MAX_SINKS);
+			if (cmd_opt_push(o->alert_sinks, &o->nalert_sinks, MAX_SINKS, "-o", optarg) < 0)
 				return -1;
-			}
-			o->alert_sinks[o->nalert_sinks++] = optarg;
 			break;
 		case OPT_MAXFLOWS:
 		case OPT_TIMEOUT:

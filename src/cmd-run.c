@@ -557,7 +557,7 @@ loop(struct run *r, struct nl_watch *w)
 /* A profile directory anyone may write to is a policy anyone may change:
  * refuse it (and a world-writable profile file, or its directory). */
 static int
-profiles_safe(char *const *paths, int n)
+profiles_safe(const char *const *paths, int n)
 {
 	struct stat st;
 	char dir[4096], *slash;

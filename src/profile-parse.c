@@ -1190,7 +1190,7 @@ profile_selects(const struct profile *p, const struct inv_container *c)
 }
 
 int
-profile_load_paths(struct profile_set *set, char *const *paths, int npaths,
+profile_load_paths(struct profile_set *set, const char *const *paths, int npaths,
                    const struct inventory *inv, profile_error_fn err, void *data)
 {
 	int i, errors = 0;

@@ -23,34 +23,6 @@ record_msgpack_packer(msgpack_packer *pk, struct strbuf *b)
 	msgpack_packer_init(pk, b, sb_write);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
-static size_t
-u8len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 static void
 m_str(void *c, const char *str)
 {
@@ -61,7 +33,7 @@ m_str(void *c, const char *str)
 	/* A valid sequence keeps its length, a bad byte takes two (U+0080..
 	 * U+00FF in UTF-8). */
 	for (i = 0; i < n;) {
-		if ((k = u8len(s + i, n - i)) > 0) {
+		if ((k = utf8_seq(s + i, n - i)) > 0) {
 			i += k;
 			out += k;
 		} else {
@@ -81,7 +53,7 @@ m_str(void *c, const char *str)
 		return;
 	}
 	for (i = 0, q = p; i < n;) {
-		if ((k = u8len(s + i, n - i)) > 0) {
+		if ((k = utf8_seq(s + i, n - i)) > 0) {
 			memcpy(q, s + i, k);
 			q += k;
 			i += k;

@@ -8,6 +8,7 @@
 
 #include <ini.h>
 
+#include "cmd.h"
 #include "duration.h"
 #include "log.h"
 #include "run-settings.h"
@@ -169,13 +170,10 @@ bad_setting(const struct run_settings *s, int next_index)
 	return 2;
 }
 
-#define ADD(list, n, max, what)                                         \
-	do {                                                            \
-		if ((n) == (max)) {                                     \
-			log_warnx("at most %d %s", (max), (what));      \
-			return bad_setting(s, optind);                  \
-		}                                                       \
-		(list)[(n)++] = optarg;                                 \
+#define ADD(list, n, max, what)                                            \
+	do {                                                               \
+		if (cmd_opt_push((list), &(n), (max), (what), optarg) < 0) \
+			return bad_setting(s, optind);                     \
 	} while (0)
 
 int

@@ -79,9 +79,7 @@ strbuf_addi64(struct strbuf *b, int64_t v)
 		strbuf_addu64(b, (uint64_t)v);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, at most U+10FFFF), 0 if invalid. */
-static size_t
+size_t
 utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
