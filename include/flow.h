@@ -72,6 +72,7 @@ struct judgement {
 	uint8_t denied;           /* bit 0: egress denied, bit 1: ingress denied */
 	uint8_t strict;           /* bit per side: denied only because unprofiled (--strict) */
 	uint8_t judged;           /* 1 once evaluated */
+	uint8_t hinted;           /* prof[] already looked up (by the prefetch) */
 	uint16_t prof[2];         /* 1 + profile index, 0: no profile for that side */
 	uint32_t rule[2];         /* 1 + rule id, 0: decided by default (or undecided) */
 };

@@ -55,6 +55,10 @@ struct inv_container {
 	size_t nifaces;
 	uint64_t gone_ns;    /* 0 while running; when it was seen gone (kept for a grace period) */
 	int refs;            /* flows naming it: the live scanner frees it only at 0 */
+	/* The profile evaluator's answer for it (profile-eval.c), valid while
+	 * eval_gen is that evaluator's generation: a cache, not inventory. */
+	uint32_t eval_gen;
+	int32_t eval_prof;
 };
 
 struct inventory {

@@ -149,8 +149,11 @@ void profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a);
 const struct profile *profile_eval_profile_of(struct profile_eval *pe,
                                               const struct inv_container *c);
 /* Fetch the rules f's judgement will read (a batch prefetches its flows'
- * rules, then judges them). */
-void profile_eval_prefetch(struct profile_eval *pe, const struct flow *f);
+ * rules, then judges them); the profiles found are kept in f->judged as a
+ * hint for profile_eval_judge. */
+void profile_eval_prefetch(struct profile_eval *pe, struct flow *f);
+/* Does any rule name a dns peer (then passive DNS must be learned)? */
+int profile_eval_uses_dns(const struct profile_eval *pe);
 void profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now_ns,
                         struct judgement *j);
 

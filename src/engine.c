@@ -531,7 +531,8 @@ learn_dns(struct engine *e, const struct l34 *l, const struct flow *f, int sende
 	if (!l->payload || l->sport != PORT_DNS || !l->paylen || !f)
 		return;
 	/* Names serve records and dns peers: without either, not worth learning. */
-	if (!e->nflow_out && !e->nconsumers && !e->pe)
+	if (!e->nflow_out && !e->nconsumers && !e->nalert_out &&
+	    !(e->pe && profile_eval_uses_dns(e->pe)))
 		return;
 	if (sender == f->init_side || (f->judged.denied & ~f->judged.strict))
 		return;

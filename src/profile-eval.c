@@ -9,8 +9,9 @@
  *
  * The set is compiled once: rules split by direction so a judgement only
  * walks its own direction's list, `profile NAME` peers resolved to
- * indices, "file:line" formatted once. A container's profile is cached by
- * container pointer (cleared when the inventory changes). */
+ * indices, "file:line" formatted once. A container's profile is cached in
+ * the container, tagged with the evaluator's generation (a new one when
+ * the inventory changes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,31 +57,27 @@ struct cpeer {
 #define SEG_MAX_RULES 64
 enum { PC_TCP, PC_UDP, PC_SCTP, PC_ICMP, PC_ICMPV6, PC_OTHER, PC_MAX };
 
-struct cdir {
-	struct rhot *hot;         /* the block starts here */
-	struct cpeer *peers;
-	struct port_range *ports;
-	size_t n, nports;
-	/* The candidate index, when n <= SEG_MAX_RULES (else: NULL, scan). */
-	uint16_t *seg_start;      /* ascending, seg_start[0] = 0 */
-	uint64_t *seg_rules;      /* rules whose ports cover the segment, or have none */
-	size_t nseg;
+struct cdir {                     /* the head of the block; the rest follows in this order */
 	uint64_t portless;        /* rules without ports (a port-less flow's only ones) */
 	uint64_t proto_rules[PC_MAX];
+	uint32_t n, nports, nseg, pad;
+	/* The candidate index, when n <= SEG_MAX_RULES (else: NULL, scan). */
+	uint64_t *seg_rules;      /* rules whose ports cover the segment, or have none */
+	uint16_t *seg_start;      /* ascending, seg_start[0] = 0 */
+	struct rhot *hot;
+	struct cpeer *peers;
+	struct port_range *ports;
 };
 
 struct cprofile {
-	struct cdir dir[2];       /* [0] ingress, [1] egress: file order */
+	struct cdir *dir[2];      /* [0] ingress, [1] egress: file order */
 };
 
-struct cache_slot {
-	const struct inv_container *c;
-	int32_t prof;             /* profile index, -1 none */
-};
 
 struct profile_eval {
 	const struct profile_set *set;
 	struct profile_selindex *selix; /* which profiles a container may be selected by */
+	int uses_dns;                   /* some rule has a dns peer */
 	const struct attrib *attrib;
 	const struct dns_cache *dns;
 	int strict;
@@ -88,9 +85,21 @@ struct profile_eval {
 	const struct rule **rules;      /* by rule id */
 	char **loc;                     /* "file:line" by rule id */
 	size_t nrules;
-	struct cache_slot *cache;       /* open addressing on the container pointer */
-	size_t cache_cap, cache_used;
+	uint32_t gen;                   /* containers' eval_gen for this evaluator's answers */
 };
+
+/* Generations of evaluators (and of their inventories): a container keeps
+ * the last answer with its generation, so a new evaluator, or the same
+ * after the inventory changed, asks again. 0 is never used. */
+static uint32_t next_gen;
+
+static uint32_t
+new_gen(void)
+{
+	if (++next_gen == 0)
+		next_gen = 1;
+	return next_gen;
+}
 
 static int
 proto_class(int proto)
@@ -113,38 +122,47 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Where the port space is cut for a direction's rules: 0 and every
+ * range's start and end + 1, sorted, unique. Returns the count (into a
+ * malloc'd *cutp), -1 on allocation failure. */
+static long
+port_cuts(const struct profile *p, int egress, uint32_t **cutp)
+{
+	size_t j, k, n = 1, m;
+	uint32_t *cut;
+
+	for (j = 0; j < p->nrules; j++)
+		if (!!p->rules[j].egress == egress)
+			n += 2 * p->rules[j].nports;
+	if (!(cut = malloc(sizeof(*cut) * n)))
+		return -1;
+	n = 0;
+	cut[n++] = 0;
+	for (j = 0; j < p->nrules; j++) {
+		const struct rule *r = &p->rules[j];
+		if (!!r->egress != egress)
+			continue;
+		for (k = 0; k < r->nports; k++) {
+			cut[n++] = r->ports[k].lo;
+			if (r->ports[k].hi < 65535)
+				cut[n++] = (uint32_t)r->ports[k].hi + 1;
+		}
+	}
+	qsort(cut, n, sizeof(*cut), cmp_u32);
+	for (j = m = 0; j < n; j++)
+		if (!m || cut[m - 1] != cut[j])
+			cut[m++] = cut[j];
+	*cutp = cut;
+	return (long)m;
+}
+
 /* The candidate index of a compiled direction (see struct cdir). */
-static int
+static void
 index_dir(struct cdir *cd)
 {
-	uint32_t *cut;
-	size_t i, k, ncut = 0;
+	size_t i, k, r;
 	int c;
 
-	if (cd->n > SEG_MAX_RULES)
-		return 0;
-	if (!(cut = malloc(sizeof(*cut) * (2 * cd->nports + 1))))
-		return -1;
-	cut[ncut++] = 0;
-	for (i = 0; i < cd->nports; i++) {
-		cut[ncut++] = cd->ports[i].lo;
-		if (cd->ports[i].hi < 65535)
-			cut[ncut++] = (uint32_t)cd->ports[i].hi + 1;
-	}
-	qsort(cut, ncut, sizeof(*cut), cmp_u32);
-	for (i = k = 0; i < ncut; i++)
-		if (!k || cut[k - 1] != cut[i])
-			cut[k++] = cut[i];
-	cd->nseg = k;
-	cd->seg_start = malloc(sizeof(*cd->seg_start) * k);
-	cd->seg_rules = calloc(k, sizeof(*cd->seg_rules));
-	if (!cd->seg_start || !cd->seg_rules) {
-		free(cut);
-		return -1;
-	}
-	for (i = 0; i < k; i++)
-		cd->seg_start[i] = (uint16_t)cut[i];
-	free(cut);
 	for (i = 0; i < cd->n; i++) {
 		const struct rhot *h = &cd->hot[i];
 		uint64_t bit = 1ULL << i;
@@ -155,7 +173,6 @@ index_dir(struct cdir *cd)
 				cd->proto_rules[c] |= bit;
 		for (k = 0; k < cd->nseg; k++) {
 			uint16_t at = cd->seg_start[k];
-			size_t r;
 			int in = !h->nports;
 			for (r = 0; r < h->nports && !in; r++)
 				in = at >= cd->ports[h->port0 + r].lo && at <= cd->ports[h->port0 + r].hi;
@@ -163,7 +180,6 @@ index_dir(struct cdir *cd)
 				cd->seg_rules[k] |= bit;
 		}
 	}
-	return 0;
 }
 
 static int
@@ -183,11 +199,13 @@ align8(size_t n)
 /* One direction of profile p into one allocation (see struct cdir). */
 static int
 compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
-            const struct profile **byname, struct cdir *cd, uint32_t *rule_id)
+            const struct profile **byname, struct cdir **cdp, uint32_t *rule_id)
 {
-	size_t j, k, nr = 0, np = 0, nport = 0, strbytes = 0, off;
-	uint32_t pi = 0, po = 0;
+	size_t j, k, nr = 0, np = 0, nport = 0, strbytes = 0, nseg = 0, off[6];
+	uint32_t pi = 0, po = 0, *cut = NULL;
+	struct cdir *cd;
 	char *block, *str;
+	long ncut;
 
 	for (j = 0; j < p->nrules; j++) {
 		const struct rule *r = &p->rules[j];
@@ -200,15 +218,34 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			strbytes += (r->peers[k].pattern ? strlen(r->peers[k].pattern) + 1 : 0) +
 			            (r->peers[k].key ? strlen(r->peers[k].key) + 1 : 0);
 	}
-	off = align8(nr * sizeof(struct rhot));
-	if (!(block = calloc(1, off + np * sizeof(struct cpeer) +
-	                        nport * sizeof(struct port_range) + strbytes + 1)))
+	if (nr <= SEG_MAX_RULES) {
+		if ((ncut = port_cuts(p, egress, &cut)) < 0)
+			return -1;
+		nseg = (size_t)ncut;
+	}
+	/* head, seg_rules, seg_start, hot, peers, ports, strings */
+	off[0] = align8(sizeof(struct cdir));
+	off[1] = off[0] + nseg * sizeof(uint64_t);
+	off[2] = align8(off[1] + nseg * sizeof(uint16_t));
+	off[3] = off[2] + nr * sizeof(struct rhot);
+	off[4] = off[3] + np * sizeof(struct cpeer);
+	off[5] = off[4] + nport * sizeof(struct port_range);
+	if (!(block = calloc(1, off[5] + strbytes + 1))) {
+		free(cut);
 		return -1;
-	cd->hot = (struct rhot *)(void *)block;
-	cd->peers = (struct cpeer *)(void *)(block + off);
-	cd->ports = (struct port_range *)(void *)(block + off + np * sizeof(struct cpeer));
-	str = (char *)(cd->ports + nport);
-	cd->nports = nport;
+	}
+	*cdp = cd = (struct cdir *)(void *)block;
+	cd->seg_rules = nseg ? (uint64_t *)(void *)(block + off[0]) : NULL;
+	cd->seg_start = (uint16_t *)(void *)(block + off[1]);
+	cd->nseg = (uint32_t)nseg;
+	for (k = 0; k < nseg; k++)
+		cd->seg_start[k] = (uint16_t)cut[k];
+	free(cut);
+	cd->hot = (struct rhot *)(void *)(block + off[2]);
+	cd->peers = (struct cpeer *)(void *)(block + off[3]);
+	cd->ports = (struct port_range *)(void *)(block + off[4]);
+	str = block + off[5];
+	cd->nports = (uint32_t)nport;
 	cd->n = 0;
 	for (j = 0; j < p->nrules; j++) {
 		const struct rule *r = &p->rules[j];
@@ -263,6 +300,8 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			needc &= pr->kind == PEER_CONTAINER || pr->kind == PEER_PROFILE ||
 			         pr->kind == PEER_LABEL;
 			needd &= pr->kind == PEER_DNS;
+			if (pr->kind == PEER_DNS)
+				pe->uses_dns = 1;
 		}
 		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
 		                    (r->npeers && needd ? NEED_DNS : 0));
@@ -272,7 +311,9 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		if (!(pe->loc[(*rule_id)++] = strdup(buf)))
 			return -1;
 	}
-	return index_dir(cd);
+	if (cd->seg_rules)
+		index_dir(cd);
+	return 0;
 }
 
 struct profile_eval *
@@ -295,6 +336,7 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 	pe->attrib = a;
 	pe->dns = dns;
 	pe->strict = strict;
+	pe->gen = new_gen();
 	for (i = 0; i < set->n; i++)
 		total += set->p[i].nrules;
 	if (total >= UINT32_MAX || !(pe->selix = profile_selindex_new(set)))
@@ -330,18 +372,14 @@ profile_eval_free(struct profile_eval *pe)
 	if (!pe)
 		return;
 	for (i = 0; pe->prof && i < pe->set->n; i++)
-		for (k = 0; k < 2; k++) {
-			free(pe->prof[i].dir[k].hot);
-			free(pe->prof[i].dir[k].seg_start);
-			free(pe->prof[i].dir[k].seg_rules);
-		}
+		for (k = 0; k < 2; k++)
+			free(pe->prof[i].dir[k]);
 	profile_selindex_free(pe->selix);
 	for (i = 0; i < pe->nrules; i++)
 		free(pe->loc[i]);
 	free(pe->loc);
 	free(pe->rules);
 	free(pe->prof);
-	free(pe->cache);
 	free(pe);
 }
 
@@ -349,71 +387,25 @@ void
 profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a)
 {
 	pe->attrib = a;
-	free(pe->cache);
-	pe->cache = NULL;
-	pe->cache_cap = pe->cache_used = 0;
+	pe->gen = new_gen();
 }
 
 /* ---- container -> profile ---------------------------------------------- */
 
-static size_t
-ptr_hash(const void *p)
-{
-	uint64_t x = (uint64_t)(uintptr_t)p;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x;
-}
-
-static int
-cache_grow(struct profile_eval *pe)
-{
-	size_t cap = pe->cache_cap ? pe->cache_cap * 2 : 256, i;
-	struct cache_slot *n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return -1;
-	for (i = 0; i < pe->cache_cap; i++) {
-		size_t h;
-		if (!pe->cache[i].c)
-			continue;
-		for (h = ptr_hash(pe->cache[i].c) & (cap - 1); n[h].c; h = (h + 1) & (cap - 1))
-			;
-		n[h] = pe->cache[i];
-	}
-	free(pe->cache);
-	pe->cache = n;
-	pe->cache_cap = cap;
-	return 0;
-}
-
 static int
 profile_index(struct profile_eval *pe, const struct inv_container *c)
 {
-	size_t h;
-	int prof;
+	struct inv_container *m = (struct inv_container *)c;    /* its cache fields */
 
 	if (!c)
 		return -1;
-	if (pe->cache_cap) {
-		for (h = ptr_hash(c) & (pe->cache_cap - 1); pe->cache[h].c;
-		     h = (h + 1) & (pe->cache_cap - 1))
-			if (pe->cache[h].c == c)
-				return pe->cache[h].prof;
+	if (c->eval_gen != pe->gen) {
+		/* The first profile in file order: `check` refuses a container
+		 * two profiles select, but one started later is only seen here. */
+		m->eval_prof = profile_selindex_first(pe->selix, c);
+		m->eval_gen = pe->gen;
 	}
-	/* The first profile in file order: `check` refuses a container two
-	 * profiles select, but a container started later is only seen here. */
-	prof = profile_selindex_first(pe->selix, c);
-	if ((pe->cache_used + 1) * 2 > pe->cache_cap && cache_grow(pe) < 0)
-		return prof;    /* uncached, still right */
-	for (h = ptr_hash(c) & (pe->cache_cap - 1); pe->cache[h].c; h = (h + 1) & (pe->cache_cap - 1))
-		;
-	pe->cache[h].c = c;
-	pe->cache[h].prof = prof;
-	pe->cache_used++;
-	return prof;
+	return c->eval_prof;
 }
 
 const struct profile *
@@ -536,7 +528,7 @@ static int
 decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_port,
        uint16_t port, struct endpoint *peer, uint64_t now, uint32_t *rule_id)
 {
-	const struct cdir *cd = &pe->prof[prof].dir[egress];
+	const struct cdir *cd = pe->prof[prof].dir[egress];
 	const struct rhot *h;
 	size_t i, k;
 
@@ -611,24 +603,35 @@ is_link_control(const struct flow *f)
 static void
 prefetch_dir(const struct cdir *cd)
 {
-	const char *p = (const char *)cd->hot, *end = (const char *)(cd->ports + cd->nports);
+	const char *p = (const char *)cd;
 	size_t i;
 
-	/* The rule records and the peers and ports behind them (strings are
-	 * rarely read); a few KiB at most, read front to back. */
-	for (i = 0; p + i < end && i < 4096; i += 64)
+	/* The head, the index, the rule records and the first peers: a fixed
+	 * span, so that no prefetch waits for the head to say the size (a
+	 * prefetch past the block's end is harmless). */
+	for (i = 0; i < 2048; i += 64)
 		__builtin_prefetch(p + i);
 }
 
+int
+profile_eval_uses_dns(const struct profile_eval *pe)
+{
+	return pe->uses_dns;
+}
+
 void
-profile_eval_prefetch(struct profile_eval *pe, const struct flow *f)
+profile_eval_prefetch(struct profile_eval *pe, struct flow *f)
 {
 	int s = flow_src_side(f), d = flow_dst_side(f), ps, pd;
 
 	if ((ps = profile_index(pe, f->ctr[s])) >= 0)
-		prefetch_dir(&pe->prof[ps].dir[1]);
+		prefetch_dir(pe->prof[ps].dir[1]);
 	if ((pd = profile_index(pe, f->ctr[d])) >= 0)
-		prefetch_dir(&pe->prof[pd].dir[0]);
+		prefetch_dir(pe->prof[pd].dir[0]);
+	/* The judgement will not look them up again. */
+	f->judged.prof[0] = (uint16_t)(ps + 1);
+	f->judged.prof[1] = (uint16_t)(pd + 1);
+	f->judged.hinted = 1;
 }
 
 void
@@ -640,8 +643,12 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 	uint16_t port = f->key.port[d];
 	struct endpoint src = { f->ctr[s], f->key.family, f->key.addr[s], NULL, -1, -1 };
 	struct endpoint dst = { f->ctr[d], f->key.family, f->key.addr[d], NULL, -1, -1 };
-	int role, allowed = 0;
+	int role, allowed = 0, hint[2] = { -2, -2 };
 
+	if (f->judged.hinted) {
+		hint[0] = f->judged.prof[0] - 1;
+		hint[1] = f->judged.prof[1] - 1;
+	}
 	memset(j, 0, sizeof(*j));
 	j->judged = 1;
 	if (is_link_control(f))
@@ -660,9 +667,10 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 	}
 	for (role = 0; role < 2; role++) {
 		const struct inv_container *c = role ? dst.c : src.c;
-		int prof = profile_index(pe, c), ok;
+		int prof, ok;
 		if (!c)
 			continue;
+		prof = hint[role] >= -1 ? hint[role] : profile_index(pe, c);
 		if (prof < 0) {
 			if (pe->strict) {
 				j->denied |= (uint8_t)(1u << role);
