@@ -60,7 +60,12 @@ trap 'exit 130' INT TERM
 libs=$(make -s --no-print-directory -C "$root" BUILD="$BUILD" \
 	--eval='capture-arch-libs: ; @echo $(PKG_LIBS)' capture-arch-libs) || exit 2
 objs=()
-for o in "$BUILD"/*.o; do [ "${o##*/}" = main.o ] || objs+=("$o"); done
+# The objects of today's sources (a build dir may keep those of removed ones).
+objs+=("$BUILD/cri.pb-c.o")
+for s in "$(dirname "$0")"/../src/*.c; do
+	n=$(basename "$s" .c)
+	[ "$n" = main ] || objs+=("$BUILD/$n.o")
+done
 # shellcheck disable=SC2046,SC2086
 cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -fno-strict-aliasing -pthread \

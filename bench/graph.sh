@@ -9,7 +9,12 @@ B=${1:-$ROOT/build}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/graph-bench.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT INT TERM
 PKGS="libpcap libcrypto jansson libnl-3.0 libnl-route-3.0 libmnl libcurl libprotobuf-c inih libcap-ng libnetfilter_conntrack msgpack zlib libgvc libcgraph"
-OBJS=$(ls "$B"/*.o | grep -v '/main\.o$')
+# The objects of today's sources (a build dir may keep those of removed ones).
+OBJS="$B/cri.pb-c.o"
+for s in "$(dirname "$0")"/../src/*.c; do
+	n=$(basename "$s" .c)
+	[ "$n" = main ] || OBJS="$OBJS $B/$n.o"
+done
 # shellcheck disable=SC2086
 cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/include" $(pkg-config --cflags $PKGS) \
     -o "$OUT/graph-gen" "$ROOT/bench/graph-gen.c" $OBJS $(pkg-config --libs $PKGS) -lm
