@@ -94,6 +94,14 @@ int dns_learn_tcp(struct dns_cache *c, const uint8_t *data, size_t len, uint64_t
 int dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
                     const char *glob, uint64_t now_ns);
 
+/* Every name addr has within its TTL at now_ns (newest first, at most max)
+ * with their lengths: a judgement with several dns peers asks once. Valid
+ * until the next dns_learn. Returns how many. */
+size_t dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr,
+                       uint64_t now_ns, const char **names, uint16_t *lens, size_t max);
+/* A profile's dns glob against one of those names, as dns_cache_match. */
+int dns_name_match(const char *glob, const char *name, size_t nlen);
+
 /* A name for addr to show in records: the name that was asked for (the
  * first of the CNAME chain) of the most recent answer, kept after its TTL
  * for naming only (not for policy) as long as the cache has room. NULL when

@@ -409,16 +409,42 @@ glob_init(struct name_glob *g, const char *glob)
 }
 
 static int
-glob_match(const struct name_glob *g, const struct dns_entry *e)
+glob_match(const struct name_glob *g, const char *name, size_t nlen)
 {
 	switch (g->kind) {
 	case G_EXACT:
-		return e->nlen == g->litlen && strcasecmp(e->name, g->lit) == 0;
+		return nlen == g->litlen && strcasecmp(name, g->lit) == 0;
 	case G_SUFFIX:
-		return e->nlen >= g->litlen && strcasecmp(e->name + e->nlen - g->litlen, g->lit) == 0;
+		return nlen >= g->litlen && strcasecmp(name + nlen - g->litlen, g->lit) == 0;
 	default:
-		return fnmatch(g->glob, e->name, FNM_CASEFOLD) == 0;
+		return fnmatch(g->glob, name, FNM_CASEFOLD) == 0;
 	}
+}
+
+size_t
+dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr, uint64_t now_ns,
+                const char **names, uint16_t *lens, size_t max)
+{
+	const struct dns_entry *e;
+	size_t n = 0;
+
+	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
+		return 0;
+	for (e = *bucket_of(c, family, addr); e && n < max; e = e->next)
+		if (same_addr(e, family, addr) && now_ns < e->expires) {
+			names[n] = e->name;
+			lens[n++] = e->nlen;
+		}
+	return n;
+}
+
+int
+dns_name_match(const char *glob, const char *name, size_t nlen)
+{
+	struct name_glob g;
+
+	glob_init(&g, glob);
+	return glob_match(&g, name, nlen);
 }
 
 int
@@ -432,7 +458,7 @@ dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
 		return 0;
 	glob_init(&g, glob);
 	for (e = *bucket_of(c, family, addr); e; e = e->next)
-		if (same_addr(e, family, addr) && now_ns < e->expires && glob_match(&g, e))
+		if (same_addr(e, family, addr) && now_ns < e->expires && glob_match(&g, e->name, e->nlen))
 			return 1;
 	return 0;
 }

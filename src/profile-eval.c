@@ -424,8 +424,12 @@ struct endpoint {
 	int family;
 	const uint8_t *addr;
 	const uint8_t *alt;       /* the same end's address on the other side of NAT, or NULL */
-	int8_t dns_known;         /* passive DNS has names for addr or alt: -1 not yet asked */
+	int8_t dns_known;         /* names[] fetched: -1 not yet, else how many (capped) */
 	int8_t host;              /* addr is this host's: -1 not yet asked */
+	/* The names passive DNS gives addr and alt within their TTL, fetched
+	 * once for all the dns peers of a judgement. */
+	const char *names[2 * DNS_NAMES_PER_ADDR];
+	uint16_t lens[2 * DNS_NAMES_PER_ADDR];
 };
 
 static int
@@ -462,13 +466,23 @@ endpoint_is_host(const struct profile_eval *pe, struct endpoint *ep)
 	return ep->host;
 }
 
-/* Most addresses were never in an answer: ask that once per judgement. */
+/* The names of the peer end, asked of passive DNS once per judgement
+ * (most addresses were never in an answer: one filter bit says so). */
 static int
-dns_known(const struct profile_eval *pe, struct endpoint *ep)
+dns_known(const struct profile_eval *pe, struct endpoint *ep, uint64_t now)
 {
-	if (ep->dns_known < 0)
-		ep->dns_known = pe->dns && (dns_cache_name(pe->dns, ep->family, ep->addr) ||
-		                            (ep->alt && dns_cache_name(pe->dns, ep->family, ep->alt)));
+	size_t n = 0;
+
+	if (ep->dns_known >= 0)
+		return ep->dns_known;
+	if (pe->dns) {
+		n = dns_cache_names(pe->dns, ep->family, ep->addr, now, ep->names, ep->lens,
+		                    DNS_NAMES_PER_ADDR);
+		if (ep->alt)
+			n += dns_cache_names(pe->dns, ep->family, ep->alt, now, ep->names + n,
+			                     ep->lens + n, DNS_NAMES_PER_ADDR);
+	}
+	ep->dns_known = (int8_t)n;
 	return ep->dns_known;
 }
 
@@ -476,6 +490,7 @@ static int
 peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep, uint64_t now)
 {
 	const char *v;
+	int i;
 
 	switch (p->kind) {
 	case PEER_ANY:
@@ -494,12 +509,10 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 		return ep->c && (v = inv_container_label(ep->c, p->key)) &&
 		       profile_glob(p->pattern, v);
 	case PEER_DNS:
-		if (!pe->dns)
-			return 0;
-		if (!dns_known(pe, ep))
-			return 0;
-		return dns_cache_match(pe->dns, ep->family, ep->addr, p->pattern, now) ||
-		       (ep->alt && dns_cache_match(pe->dns, ep->family, ep->alt, p->pattern, now));
+		for (i = 0; i < dns_known(pe, ep, now); i++)
+			if (dns_name_match(p->pattern, ep->names[i], ep->lens[i]))
+				return 1;
+		return 0;
 	}
 	return 0;
 }
@@ -515,7 +528,7 @@ rule_peers_match(struct profile_eval *pe, const struct cdir *cd, size_t i,
 
 	if ((h->need & NEED_CONTAINER) && !peer->c)
 		return 0;
-	if ((h->need & NEED_DNS) && !dns_known(pe, peer))
+	if ((h->need & NEED_DNS) && !dns_known(pe, peer, now))
 		return 0;
 	for (k = 0; k < h->npeers; k++)
 		if (peer_matches(pe, &cd->peers[h->peer0 + k], peer, now))
@@ -582,6 +595,17 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 	return pe->set->p[prof].default_allow;
 }
 
+static void
+endpoint_init(struct endpoint *ep, const struct flow *f, int side)
+{
+	ep->c = f->ctr[side];
+	ep->family = f->key.family;
+	ep->addr = f->key.addr[side];
+	ep->alt = NULL;
+	ep->dns_known = -1;
+	ep->host = -1;
+}
+
 /* IPv6 neighbour discovery and multicast listener messages (RFC 4861,
  * RFC 2710/3810) are how an interface works at all, not a connection: no
  * profile judges them (NetworkPolicy implementations let them pass too). */
@@ -641,8 +665,7 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 	int s = flow_src_side(f), d = flow_dst_side(f);
 	int has_port = !f->key.noports && f->key.proto != 1 && f->key.proto != 58;
 	uint16_t port = f->key.port[d];
-	struct endpoint src = { f->ctr[s], f->key.family, f->key.addr[s], NULL, -1, -1 };
-	struct endpoint dst = { f->ctr[d], f->key.family, f->key.addr[d], NULL, -1, -1 };
+	struct endpoint src, dst;       /* set field by field: names[] stays unwritten */
 	int role, allowed = 0, hint[2] = { -2, -2 };
 
 	if (f->judged.hinted) {
@@ -651,6 +674,8 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 	}
 	memset(j, 0, sizeof(*j));
 	j->judged = 1;
+	endpoint_init(&src, f, s);
+	endpoint_init(&dst, f, d);
 	if (is_link_control(f))
 		return;                 /* unprofiled: recorded, never judged */
 	/* After DNAT the responder's real address is the reply's source and
