@@ -29,6 +29,8 @@ struct graph_options {
 	const char *group_by;     /* NULL, "label:KEY", "image", "profile" */
 	const char **collapse;    /* CIDR strings folded into one world node each */
 	size_t ncollapse;
+	size_t max_world;         /* world addresses kept as nodes; later ones share
+	                           * net:0.0.0.0/0 or net:::/0 (0: no cap) */
 };
 
 /* 0, or -1 with what is wrong with a --group-by or --collapse-world value. */
@@ -87,6 +89,8 @@ long graph_diff(const struct graph *old, const struct graph *cur, int json, FILE
 
 /* Inspection (tests, summaries). */
 size_t graph_nnodes(const struct graph *g);
+/* World addresses that came after max_world and were folded. */
+uint64_t graph_world_folded(const struct graph *g);
 size_t graph_nedges(const struct graph *g);
 struct graph_edge_info {
 	uint64_t flows, packets, bytes, first_ns, last_ns;

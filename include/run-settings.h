@@ -17,6 +17,7 @@
 #define RUN_MAX_IFACES   4096
 #define RUN_MAX_PROFILES 64
 #define RUN_DEFAULT_CONFIG "/etc/cnetmon/cnetmon.conf"
+#define RUN_GRAPH_MAX_WORLD 10000      /* world address nodes in the daemon's graph */
 
 struct run_settings {
 	const char *config;              /* the file read (given or default) */

@@ -418,8 +418,10 @@ write_graph(struct run *r, const char *why)
 	                sizeof(err)) < 0)
 		log_warnx("-g %s", err);
 	else
-		log_debug("graph written to %s (%s): %zu nodes, %zu edges", r->s.graph, why,
-		          graph_nnodes(r->graph), graph_nedges(r->graph));
+		log_debug("graph written to %s (%s): %zu nodes, %zu edges, %llu world addresses "
+		          "folded past %d", r->s.graph, why, graph_nnodes(r->graph),
+		          graph_nedges(r->graph), (unsigned long long)graph_world_folded(r->graph),
+		          RUN_GRAPH_MAX_WORLD);
 }
 
 static int
@@ -747,7 +749,10 @@ run_with(int argc, char **argv, const struct run_hooks *h)
 			status = 2;
 			goto done;
 		}
-		if (!(r.graph = graph_new(s->node, NULL)))
+		/* A daemon's graph lives for months: world addresses past the
+		 * cap share one node per family. */
+		struct graph_options gopt = { .max_world = RUN_GRAPH_MAX_WORLD };
+		if (!(r.graph = graph_new(s->node, &gopt)))
 			fatal("graph");
 		engine_on_record(r.e, graph_on_record, r.graph);
 	}

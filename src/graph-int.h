@@ -58,6 +58,9 @@ struct graph {
 	size_t ncollapse;
 	struct inv_addr *host;
 	size_t nhost;
+	size_t max_world;              /* world address nodes kept (0: no cap) */
+	size_t nworld;
+	uint64_t world_folded;         /* addresses past the cap, drawn as net:0.0.0.0/0 or ::/0 */
 	struct gnode *n;
 	size_t nn, capn;
 	struct gedge *e;

@@ -233,6 +233,7 @@ graph_new(const char *node, const struct graph_options *opt)
 		for (i = 0; i < opt->ncollapse; i++, g->ncollapse++)
 			if (cidr_parse(opt->collapse[i], &g->collapse[i]) < 0)
 				goto fail;
+		g->max_world = opt->max_world;
 	}
 	if (g->tmp.oom)
 		goto fail;
@@ -638,6 +639,7 @@ node_id(struct graph *g, const struct gnode_desc *d, int *group, size_t *gname,
 int64_t
 graph_node_get(struct graph *g, const struct gnode_desc *d)
 {
+	const char *overflow = NULL;
 	const struct gcidr *net;
 	struct gnode *n;
 	size_t gname = 0, i, j;
@@ -647,6 +649,21 @@ graph_node_get(struct graph *g, const struct gnode_desc *d)
 	if (node_id(g, d, &group, &gname, &net) < 0)
 		return -1;
 	k = node_find(g, g->tmp.p, g->tmp.len - 1);
+	if (k < 0 && d->kind == GK_WORLD && !net && !d->is_net && g->max_world &&
+	    g->nworld >= g->max_world) {
+		/* Past the cap, new world addresses share one node per family
+		 * (what --collapse-world 0.0.0.0/0 would make): a scan of the
+		 * node must not grow a daemon's graph without bound. */
+		overflow = strchr(g->tmp.p, ':') != strrchr(g->tmp.p, ':') ? "net:::/0"
+		                                                          : "net:0.0.0.0/0";
+		strbuf_reset(&g->tmp);
+		strbuf_adds(&g->tmp, overflow);
+		strbuf_addc(&g->tmp, 0);
+		if (g->tmp.oom)
+			return -1;
+		g->world_folded++;
+		k = node_find(g, g->tmp.p, g->tmp.len - 1);
+	}
 	if (k < 0) {
 		if (g->nn == g->capn) {
 			size_t nc = g->capn ? g->capn * 2 : 32;
@@ -671,7 +688,10 @@ graph_node_get(struct graph *g, const struct gnode_desc *d)
 			return -1;
 		}
 		if (d->kind == GK_WORLD)
-			n->addr = strdup(net ? net->text : g->tmp.p + (d->is_net ? 4 : 3));
+			n->addr = strdup(overflow ? overflow + 4 : net ? net->text
+			                 : g->tmp.p + (d->is_net ? 4 : 3));
+		if (d->kind == GK_WORLD && !overflow && !net && !d->is_net)
+			g->nworld++;
 		k = (int64_t)g->nn;
 		j = hash_bytes(g, n->id, strlen(n->id)) & (g->nidxcap - 1);
 		while (g->nidx[j])
@@ -714,7 +734,7 @@ graph_node_get(struct graph *g, const struct gnode_desc *d)
 		break;
 	case GK_WORLD:
 		/* A collapsed range has many names: it keeps none. */
-		if (!net)
+		if (!net && !overflow)
 			fill_null(&n->dns, d->dns, &oom);
 		break;
 	}
@@ -1096,6 +1116,12 @@ graph_sort(const struct graph *g, uint32_t **norder, uint32_t **rank, uint32_t *
 	*rank = rk;
 	*eorder = eo;
 	return 0;
+}
+
+uint64_t
+graph_world_folded(const struct graph *g)
+{
+	return g->world_folded;
 }
 
 size_t

@@ -268,7 +268,7 @@ Test(graph, merge_two_nodes)
 Test(graph, group_by_label_and_collapse)
 {
 	const char *nets[] = { "169.254.0.0/16", "198.51.100.0/24", "198.51.0.0/16" };
-	struct graph_options o = { "label:app", nets, 3 };
+	struct graph_options o = { .group_by = "label:app", .collapse = nets, .ncollapse = 3 };
 	struct graph *g = sample(&o), *h;
 	struct graph_edge_info e;
 	char *j, err[256];
@@ -303,10 +303,42 @@ Test(graph, group_by_label_and_collapse)
 	graph_free(h);
 }
 
+/* A daemon's graph keeps at most max_world world addresses; later ones
+ * share one node per family, and nothing is lost from the counters. */
+Test(graph, world_cap_folds_later_addresses)
+{
+	struct graph_options o = { .max_world = 2 };
+	struct graph *g = graph_new("host-a", &o);
+	struct graph_edge_info e;
+	struct flow f;
+
+	cr_assert_not_null(g);
+	flow(&f, "10.88.0.2", 40000, "198.51.100.1", 443, 6, web1, NULL, NS, 2);
+	add(g, &f, VERDICT_ALLOW, "frontend", NULL, "one.example");
+	flow(&f, "10.88.0.2", 40001, "198.51.100.2", 443, 6, web1, NULL, NS, 2);
+	add(g, &f, VERDICT_ALLOW, "frontend", NULL, NULL);
+	flow(&f, "10.88.0.2", 40002, "198.51.100.3", 443, 6, web1, NULL, NS, 2);
+	add(g, &f, VERDICT_DENY, "frontend", NULL, "three.example");
+	flow(&f, "fd00:88::2", 40003, "2001:db8::9", 443, 6, web1, NULL, NS, 2);
+	add(g, &f, VERDICT_ALLOW, "frontend", NULL, NULL);
+	/* The first two stay addresses; the known one keeps being one. */
+	flow(&f, "10.88.0.2", 40004, "198.51.100.1", 443, 6, web1, NULL, NS, 2);
+	add(g, &f, VERDICT_ALLOW, "frontend", NULL, NULL);
+	cr_expect(graph_edge_get(g, "c:web-1", "ip:198.51.100.1", 6, 443, &e) == 0);
+	cr_expect_eq(e.flows, 2);
+	cr_expect(graph_edge_get(g, "c:web-1", "ip:198.51.100.2", 6, 443, &e) == 0);
+	cr_expect(graph_edge_get(g, "c:web-1", "net:0.0.0.0/0", 6, 443, &e) == 0);
+	cr_expect_eq(e.flows, 1);
+	cr_expect_eq(e.verdict, VERDICT_DENY);
+	cr_expect(graph_edge_get(g, "c:web-1", "net:::/0", 6, 443, &e) == 0);
+	cr_expect_eq(graph_world_folded(g), 2);
+	graph_free(g);
+}
+
 Test(graph, bad_options)
 {
 	const char *bad[] = { "10.0.0.0/33" };
-	struct graph_options o1 = { "label:", NULL, 0 }, o2 = { NULL, bad, 1 };
+	struct graph_options o1 = { .group_by = "label:" }, o2 = { .collapse = bad, .ncollapse = 1 };
 	char err[256];
 
 	cr_expect(graph_options_check(&o1, err, sizeof(err)) < 0);
