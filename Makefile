@@ -4,7 +4,7 @@
 #   make check           unit tests (Criterion), golden captures, tshark cross-check, corpus
 #   make demo            install dependencies, build, read the bundled capture
 #   make BUILD=DIR       keep objects in DIR (default build/, build-san/ with SANITIZE=1)
-#   make valgrind        run the golden captures under valgrind memcheck
+#   make valgrind        run the golden and policy captures under valgrind memcheck
 #   make install         honours PREFIX and DESTDIR
 
 PREFIX  ?= /usr/local
@@ -100,6 +100,7 @@ demo-live: all
 
 valgrind: $(BIN)
 	VALGRIND=1 tests/golden.sh $(BIN)
+	VALGRIND=1 tests/policy.sh $(BIN)
 
 bench: $(BIN)
 	bench/run.sh $(BIN)
