@@ -20,6 +20,7 @@ struct engine_stats {
 	uint64_t inner_undecoded[DEC_REASON_MAX]; /* tunnel payloads not decoded */
 	uint64_t output_failures;
 	uint64_t violations;              /* flows denied */
+	uint64_t verdicts[3];             /* flows judged, by enum verdict */
 	uint64_t alerts;                  /* alerts emitted (folded ones count once) */
 };
 

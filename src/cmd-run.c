@@ -350,6 +350,16 @@ render_metrics(struct strbuf *out, void *data)
 	metrics_family(out, "cnetmon_alerts_total", "counter",
 	               "Alerts emitted (a folded alert counts once).");
 	metrics_sample(out, "cnetmon_alerts_total", NULL, es->alerts);
+	metrics_family(out, "cnetmon_flows_judged_total", "counter",
+	               "Flows judged by the profiles, by verdict.");
+	for (k = 0; k < 3; k++) {
+		strbuf_reset(&lab);
+		strbuf_adds(&lab, "verdict=\"");
+		strbuf_adds(&lab, verdict_name((enum verdict)k));
+		strbuf_addc(&lab, '"');
+		strbuf_addc(&lab, '\0');
+		metrics_sample(out, "cnetmon_flows_judged_total", lab.p, es->verdicts[k]);
+	}
 	sink_metrics(out, r, &lab);
 	for (c = 0; r->inv && c < r->inv->n; c++) {
 		if (r->inv->c[c]->gone_ns)

@@ -129,6 +129,7 @@ judge_now(struct engine *e, struct flow *f)
 {
 	/* As at its first packet: judging may wait for the end of the batch. */
 	profile_eval_judge(e->pe, f, f->first_ns, &f->judged);
+	e->st.verdicts[f->judged.verdict < 3 ? f->judged.verdict : VERDICT_UNPROFILED]++;
 	if (f->judged.verdict == VERDICT_DENY) {
 		e->st.violations++;
 		alerts_raise(e->alerts, f, f->first_ns);

@@ -58,6 +58,7 @@ chmod o-w "$P"
 A=$IT_TMP/alerts.json
 G=$IT_TMP/graph.json
 "$BIN" run -v -p "$P" -o json:"$A" --flows json:"$IT_TMP/flows.json" --alert-window 2 -g "$G" \
+	--metrics 127.0.0.1:19414 \
 	>"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
 rpid=$!
 it_cleanup "it_kill_pid $rpid"
@@ -120,6 +121,15 @@ print(("ok   " if ok else "FAIL ") + "SIGUSR1 wrote the graph: cli -> web tcp/80
 sys.exit(0 if ok else 1)
 PYEOF
 it_eq "graph on SIGUSR1" "$?" 0
+
+curl -s http://127.0.0.1:19414/metrics >"$IT_TMP/metrics.txt"
+it_check "metrics: denied flows by verdict" \
+	grep -Eq '^cnetmon_flows_judged_total\{verdict="deny"\} [1-9]' "$IT_TMP/metrics.txt"
+it_check "metrics: allowed flows by verdict" \
+	grep -Eq '^cnetmon_flows_judged_total\{verdict="allow"\} [1-9]' "$IT_TMP/metrics.txt"
+it_check "metrics: alerts" grep -Eq '^cnetmon_alerts_total [1-9]' "$IT_TMP/metrics.txt"
+it_check "metrics: the alert sink delivered" \
+	grep -Eq '^cnetmon_sink_delivered_total\{sink="json:[^"]*alerts.json"\} [1-9]' "$IT_TMP/metrics.txt"
 
 # SIGHUP with a broken profile: the running ones stay.
 cp "$P/shop.profile" "$IT_TMP/good.profile"
