@@ -23,9 +23,15 @@ struct aslot {
 	uint8_t used;
 };
 
+#define ATTRIB_HOSTS_SCAN 8    /* up to this many host addresses: compared in a row */
+
 struct attrib {
 	struct aslot *s;
 	uint32_t mask;
+	/* The host's addresses when few (the usual case): asked for every
+	 * `host`/`world` peer, cheaper compared than hashed. */
+	struct inv_addr hosts[ATTRIB_HOSTS_SCAN];
+	size_t nhosts;          /* > ATTRIB_HOSTS_SCAN: use the table */
 };
 
 static const uint8_t hkey[16];   /* keys come from the inventory, not traffic */
@@ -110,6 +116,9 @@ attrib_build(const struct inventory *inv)
 		return NULL;
 	}
 	a->mask = (uint32_t)(n - 1);
+	a->nhosts = inv->nhost_addrs;
+	for (i = 0; i < inv->nhost_addrs && i < ATTRIB_HOSTS_SCAN; i++)
+		a->hosts[i] = inv->host_addrs[i];
 	for (i = 0; i < inv->nhost_addrs; i++) {
 		ip_key(&key, 'h', inv->host_addrs[i].family, inv->host_addrs[i].addr);
 		put(a, &key, NULL);
@@ -193,7 +202,15 @@ int
 attrib_is_host(const struct attrib *a, int family, const uint8_t *addr)
 {
 	struct akey k;
+	size_t i;
 
+	if (a->nhosts <= ATTRIB_HOSTS_SCAN) {
+		for (i = 0; i < a->nhosts; i++)
+			if (a->hosts[i].family == family &&
+			    !memcmp(a->hosts[i].addr, addr, family == 6 ? 16 : 4))
+				return 1;
+		return 0;
+	}
 	ip_key(&k, 'h', family, addr);
 	return get(a, &k) != NULL;
 }
