@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cap-ng.h>
 
@@ -567,7 +568,19 @@ loop(struct run *r, struct nl_watch *w)
 }
 
 /* A profile directory anyone may write to is a policy anyone may change:
- * refuse it (and a world-writable profile file, or its directory). */
+ * refuse it (and a world-writable profile file, or its directory). On a
+ * read-only file system the mode bits give nothing away: Kubernetes mounts
+ * a ConfigMap's directory 0777 (or 1777), read-only in the pod. */
+static int
+world_writable(const char *path, const struct stat *st)
+{
+	struct statvfs fs;
+
+	if (!(st->st_mode & S_IWOTH))
+		return 0;
+	return !(statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY));
+}
+
 static int
 profiles_safe(const char *const *paths, int n)
 {
@@ -578,7 +591,7 @@ profiles_safe(const char *const *paths, int n)
 	for (i = 0; i < n; i++) {
 		if (stat(paths[i], &st) < 0)
 			continue;       /* the loader says what is wrong */
-		if (st.st_mode & S_IWOTH) {
+		if (world_writable(paths[i], &st)) {
 			log_warnx("%s: world-writable: anyone could change the policy; refusing it "
 			          "(chmod o-w)", paths[i]);
 			ok = 0;
@@ -592,7 +605,7 @@ profiles_safe(const char *const *paths, int n)
 		else
 			snprintf(dir, sizeof(dir), ".");
 		/* A sticky directory (/tmp) lets no one replace another's file. */
-		if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		if (stat(dir, &st) == 0 && world_writable(dir, &st) && !(st.st_mode & S_ISVTX)) {
 			log_warnx("%s: its directory %s is world-writable; refusing it", paths[i], dir);
 			ok = 0;
 		}

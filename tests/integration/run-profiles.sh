@@ -53,6 +53,15 @@ rc=0
 "$BIN" run -p "$P" -o json:"$IT_TMP/x.json" 2>"$IT_TMP/ww.err" || rc=$?
 it_eq "world-writable profile directory: refused (exit 2)" "$rc" 2
 it_check "and says why" grep -q "world-writable" "$IT_TMP/ww.err"
+# ... unless nobody can write it: a read-only mount (a Kubernetes ConfigMap
+# directory is 0777, mounted read-only in the pod).
+RO=$IT_TMP/ro-profiles
+mkdir -p "$RO" && mount --bind "$P" "$RO" && mount -o remount,bind,ro "$RO" &&
+	it_cleanup "umount $RO"
+rc=0
+"$BIN" run -c /dev/null -p "$RO" --check-config >"$IT_TMP/ro.out" 2>&1 || rc=$?
+it_eq "world-writable mode on a read-only mount: accepted" "$rc" 0
+umount "$RO"
 chmod o-w "$P"
 
 A=$IT_TMP/alerts.json
