@@ -206,6 +206,30 @@ it_check "spool: all 15000 arrive, first arrivals in order" \
 	sh -c "echo '$order' | grep -q 'missing=0 in_order=True'"
 it_check "spool: emptied" test -z "$(find "$IT_TMP/spool" -name '*.batch')"
 it_kill_pid $RXPID
+# A collector down for a whole `read`: what could not be delivered within
+# --flush-timeout waits in the spool, read says so and exits 2; the next
+# run (the collector back) sends the spooled records first.
+P=$(free_port)
+SP=$IT_TMP/spool-replay
+rc=0
+(cd "$PCAPS" && "$BIN" read -q -I demo-inventory.inventory.json --flows "json:$IT_TMP/ref.json" \
+	--flows "forward://127.0.0.1:$P?tag=sp" --spool-dir "$SP" --flush-timeout 1 demo.pcapng) \
+	>"$IT_TMP/sp1.out" 2>"$IT_TMP/sp1.err" || rc=$?
+it_eq "collector down: read exits 2" "$rc" 2
+it_check "collector down: says the records wait in the spool" grep -q "kept in the spool" "$IT_TMP/sp1.err"
+rx_start replay --port "$P" || it_fatal "receiver replay"
+rc=0
+(cd "$PCAPS" && "$BIN" read -q --flows "forward://127.0.0.1:$P?tag=sp" --spool-dir "$SP" \
+	tcp-fin.pcap) >"$IT_TMP/sp2.out" 2>"$IT_TMP/sp2.err" || rc=$?
+it_eq "collector back: the next read exits 0" "$rc" 0
+it_check "collector back: every spooled record arrived" \
+	$PY -c 'import json, sys
+ref = {json.loads(l)["community_id"] for l in open(sys.argv[1])}
+got = {json.loads(l)["record"]["community_id"] for l in open(sys.argv[2])}
+sys.exit(0 if ref <= got else 1)' "$IT_TMP/ref.json" "$IT_TMP/replay.jsonl"
+it_check "collector back: the spool is empty" sh -c "! find '$SP' -type f | grep -q ."
+it_kill_pid "$RXPID"
+
 # Heartbeats (heartbeat=udp): while idle between records, the spec's UDP
 # heartbeat goes to the collector's port and is answered.
 rx_start hb --heartbeat-file "$IT_TMP/hb.count" || it_fatal "receiver hb"
