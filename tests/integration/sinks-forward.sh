@@ -206,6 +206,17 @@ it_check "spool: all 15000 arrive, first arrivals in order" \
 	sh -c "echo '$order' | grep -q 'missing=0 in_order=True'"
 it_check "spool: emptied" test -z "$(find "$IT_TMP/spool" -name '*.batch')"
 it_kill_pid $RXPID
+# msgpack:PATH, decoded by an independent implementation (python3-msgpack):
+# the same records, fields and values as json:PATH.
+(cd "$PCAPS" && "$BIN" read -q -I demo-inventory.inventory.json --flows "json:$IT_TMP/mp.json" \
+	--flows "msgpack:$IT_TMP/mp.msgpack" demo.pcapng) >/dev/null 2>&1
+it_check "msgpack:PATH: the same records as json:PATH, key for key" \
+	$PY -c 'import json, msgpack, sys
+ref = [json.loads(l) for l in open(sys.argv[1])]
+got = list(msgpack.Unpacker(open(sys.argv[2], "rb"), raw=False))
+sys.exit(0 if len(ref) == 72 and got == ref and
+         all(list(a) == list(b) for a, b in zip(got, ref)) else 1)' "$IT_TMP/mp.json" "$IT_TMP/mp.msgpack"
+
 # A collector down for a whole `read`: what could not be delivered within
 # --flush-timeout waits in the spool, read says so and exits 2; the next
 # run (the collector back) sends the spooled records first.
