@@ -215,6 +215,55 @@ strbuf_add_time(struct strbuf *b, uint64_t ns)
 	strbuf_add(b, "Z\"", 2);
 }
 
+/* An IPv6 address as RFC 5952 writes it (and glibc's inet_ntop, whose
+ * sprintf per group is most of a record's cost for IPv6 flows): lower-case
+ * hex without leading zeros, the first longest run of two or more zero
+ * groups as "::". Addresses inet_ntop writes with a dotted IPv4 tail
+ * (::ffff:a.b.c.d and ::a.b.c.d) are left to it: 0 returned. */
+static int
+add_ipv6(struct strbuf *b, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int i, run = 0, best = -1, bestlen = 0;
+
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i < 8; i++) {
+		run = w[i] ? 0 : run + 1;
+		if (run > bestlen) {
+			bestlen = run;
+			best = i - run + 1;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+	if (best == 0 && (bestlen == 6 || (bestlen == 5 && w[5] == 0xffff)))
+		return 0;
+	strbuf_reserve(b, 48);
+	strbuf_addc(b, '"');
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			strbuf_add(b, "::", i == 0 ? 2 : 1);
+			i += bestlen - 1;
+			if (i == 7)
+				break;
+			continue;
+		}
+		if (w[i] >= 0x1000)
+			strbuf_addc(b, hex[w[i] >> 12]);
+		if (w[i] >= 0x100)
+			strbuf_addc(b, hex[(w[i] >> 8) & 15]);
+		if (w[i] >= 0x10)
+			strbuf_addc(b, hex[(w[i] >> 4) & 15]);
+		strbuf_addc(b, hex[w[i] & 15]);
+		if (i < 7)
+			strbuf_addc(b, ':');
+	}
+	strbuf_addc(b, '"');
+	return 1;
+}
+
 void
 strbuf_add_ip(struct strbuf *b, int family, const uint8_t *addr)
 {
@@ -231,6 +280,8 @@ strbuf_add_ip(struct strbuf *b, int family, const uint8_t *addr)
 		strbuf_addc(b, '"');
 		return;
 	}
+	if (family == 6 && add_ipv6(b, addr))
+		return;
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, tmp, sizeof(tmp))) {
 		strbuf_adds(b, "null");
 		return;

@@ -1,6 +1,8 @@
 /* JSON text helpers: escaping of untrusted strings, times, addresses. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "strbuf.h"
 
@@ -60,5 +62,43 @@ Test(strbuf, numbers_and_addresses)
 	strbuf_add_ip(&b, 6, a6);
 	strbuf_addc(&b, 0);
 	cr_expect_str_eq(b.p, "0 18446744073709551615 -9223372036854775808 \"2001:db8::1:0:0:1\"");
+	strbuf_free(&b);
+}
+
+/* IPv6 formatting (our own, for speed) must write what inet_ntop writes:
+ * special forms, every zero-run position and length, and random ones. */
+Test(strbuf, ipv6_as_inet_ntop)
+{
+	static const char *const fixed[] = {
+		"::", "::1", "1::", "2001:db8::1", "fe80::1:2", "1:0:0:2:0:0:0:3",
+		"1:0:0:2:0:0:3:4", "0:1:0:0:0:0:0:0", "::ffff:1.2.3.4", "::1.2.3.4",
+		"2001:db8:0:1:1:1:1:1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		"fd00:88::2", "0:0:1::", "1:2:3:4:5:6:7:8",
+	};
+	struct strbuf b;
+	uint8_t a[16];
+	char txt[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN + 2];
+	unsigned seed = 12345, k, i;
+
+	strbuf_init(&b, 64);
+	for (k = 0; k < sizeof(fixed) / sizeof(fixed[0]) + 200000; k++) {
+		if (k < sizeof(fixed) / sizeof(fixed[0])) {
+			cr_assert(inet_pton(AF_INET6, fixed[k], a) == 1, "%s", fixed[k]);
+		} else {
+			/* Groups mostly zero, so that runs of every length occur. */
+			for (i = 0; i < 8; i++) {
+				seed = seed * 1103515245 + 12345;
+				unsigned v = (seed >> 16) % 4 ? 0 : (seed >> 8) & 0xffff;
+				a[2 * i] = (uint8_t)(v >> 8);
+				a[2 * i + 1] = (uint8_t)v;
+			}
+		}
+		cr_assert(inet_ntop(AF_INET6, a, txt, sizeof(txt)) != NULL);
+		snprintf(want, sizeof(want), "\"%s\"", txt);
+		strbuf_reset(&b);
+		strbuf_add_ip(&b, 6, a);
+		cr_assert(b.len == strlen(want) && !memcmp(b.p, want, b.len), "%.*s vs %s",
+		          (int)b.len, b.p, want);
+	}
 	strbuf_free(&b);
 }
