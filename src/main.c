@@ -14,9 +14,9 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
-	{ "read", cmd_read, "analyse capture files (pcap, pcapng) into flow records" },
+	{ "read", cmd_read, "analyse captures: flow records, verdicts and alerts (-p), graphs (-g)" },
 	{ "containers", cmd_containers, "list the containers on this host (--json: inventory)" },
-	{ "run", cmd_run, "capture live on container interfaces, attribute, emit flow records" },
+	{ "run", cmd_run, "the node daemon: capture live, attribute, judge, alert, draw" },
 	{ "check", cmd_check, "validate network profiles (FILE:LINE:COL errors, exit 2)" },
 	{ "learn", cmd_learn, "write reviewable profiles from observed traffic" },
 	{ "graph", cmd_graph, "merge, convert, compare and draw communication graphs" },
