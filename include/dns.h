@@ -102,6 +102,20 @@ size_t dns_cache_names(const struct dns_cache *c, int family, const uint8_t *add
 /* A profile's dns glob against one of those names, as dns_cache_match. */
 int dns_name_match(const char *glob, const char *name, size_t nlen);
 
+/* A dns glob classified once (dns-glob.c): most are "*.example.com" or a
+ * plain name, compared directly and case-insensitively; the rest go to
+ * fnmatch(3) with FNM_CASEFOLD. '*' matches dots too. The glob string is
+ * borrowed. */
+struct dns_glob {
+	const char *s;            /* the literal part; the whole glob for FNMATCH */
+	uint32_t len;             /* strlen(s) */
+	uint8_t kind;             /* DNS_GLOB_* */
+	uint8_t last;             /* s's last character, lower case (0: empty) */
+};
+enum { DNS_GLOB_EXACT, DNS_GLOB_SUFFIX, DNS_GLOB_FNMATCH };
+void dns_glob_init(struct dns_glob *g, const char *glob);
+int dns_glob_match(const struct dns_glob *g, const char *name, size_t nlen);
+
 /* A name for addr to show in records: the name that was asked for (the
  * first of the CNAME chain) of the most recent answer, kept after its TTL
  * for naming only (not for policy) as long as the cache has room. NULL when

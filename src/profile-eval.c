@@ -44,7 +44,10 @@ struct rhot {
 struct cpeer {
 	uint8_t kind, family, prefixlen, pad;
 	int32_t prof;             /* PEER_PROFILE: the profile's index, -1 none */
-	uint8_t addr[16];
+	union {
+		uint8_t addr[16];     /* PEER_CIDR */
+		struct dns_glob dns;  /* PEER_DNS, classified once */
+	} u;
 	const char *pattern;      /* into the block */
 	const char *key;
 };
@@ -281,7 +284,8 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			cp->kind = (uint8_t)pr->kind;
 			cp->family = pr->family;
 			cp->prefixlen = pr->prefixlen;
-			memcpy(cp->addr, pr->addr, sizeof(cp->addr));
+			if (pr->kind == PEER_CIDR)
+				memcpy(cp->u.addr, pr->addr, sizeof(cp->u.addr));
 			cp->prof = -1;
 			if (pr->kind == PEER_PROFILE) {
 				struct profile key = { .name = pr->pattern }, *kp = &key;
@@ -292,6 +296,8 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			if (pr->pattern) {
 				cp->pattern = str;
 				str = stpcpy(str, pr->pattern) + 1;
+				if (pr->kind == PEER_DNS)
+					dns_glob_init(&cp->u.dns, cp->pattern);
 			}
 			if (pr->key) {
 				cp->key = str;
@@ -439,9 +445,9 @@ in_prefix(const struct cpeer *p, int family, const uint8_t *a)
 
 	if (!a || p->family != family)
 		return 0;
-	if (memcmp(p->addr, a, full))
+	if (memcmp(p->u.addr, a, full))
 		return 0;
-	return !rest || ((p->addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+	return !rest || ((p->u.addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
 static int
@@ -510,7 +516,7 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 		       profile_glob(p->pattern, v);
 	case PEER_DNS:
 		for (i = 0; i < dns_known(pe, ep, now); i++)
-			if (dns_name_match(p->pattern, ep->names[i], ep->lens[i]))
+			if (dns_glob_match(&p->u.dns, ep->names[i], ep->lens[i]))
 				return 1;
 		return 0;
 	}
