@@ -99,9 +99,6 @@ int dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
  * until the next dns_learn. Returns how many. */
 size_t dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr,
                        uint64_t now_ns, const char **names, uint16_t *lens, size_t max);
-/* A profile's dns glob against one of those names, as dns_cache_match. */
-int dns_name_match(const char *glob, const char *name, size_t nlen);
-
 /* A dns glob classified once (dns-glob.c): most are "*.example.com" or a
  * plain name, compared directly and case-insensitively; the rest go to
  * fnmatch(3) with FNM_CASEFOLD. '*' matches dots too. The glob string is

@@ -1,61 +1,105 @@
 /* dns-cache.c — the (name, address) pairs of passive DNS, with expiry.
  *
- * One entry per pair. Entries hang off a hash table keyed by the address
- * alone (SipHash-1-3 with a random key, so traffic cannot pile names into
- * one bucket), because both questions the engine asks start from an
- * address: "does a name matching GLOB own it?" once per new flow and peer,
- * "what is it called?" once per record.
+ * Both questions the engine asks start from an address: "does a name
+ * matching GLOB own it?" once per new flow and peer, "what is it called?"
+ * once per record; and a CDN address carries many names, all refreshed
+ * again and again. So the cache is keyed by address:
+ *
+ *   - an open-addressed table of addresses (linear probing, at most half
+ *     full, SipHash-1-3 with a random key so traffic cannot pile addresses
+ *     into one run), hashed once per call; a slot holds the address, so a
+ *     lookup reads one slot, and a pointer to
+ *   - that address's names in one small array, newest first (learning
+ *     moves a name to the front, so naming an address stops at its first
+ *     asked-for name), with what lookups need (expiry, name, length, a
+ *     name fingerprint): a lookup or a refresh reads one array, not a
+ *     chain of scattered entries;
+ *   - entries (one per pair, in one pool, index-linked) carry what
+ *     eviction needs.
  *
  * When the table is full, an expired entry (kept for naming only) goes
- * first, the oldest-expiring one: a binary min-heap on expiry finds it.
- * When none has expired, the least recently learned goes (a list in
- * learning order), not the soonest-expiring: that would be the answer just
- * learned with a short TTL, about to be used by the connection it was
- * asked for, dropped by its own siblings in the same message.
+ * first, the oldest-expiring one: a min-heap on expiry finds it. When none
+ * has expired, the least recently learned goes (a min-heap on a learning
+ * sequence number, i.e. learning order), not the soonest-expiring: that
+ * would be the answer just learned with a short TTL, about to be used by
+ * the connection it was asked for, dropped by its own siblings in the same
+ * message. Both heaps are lazy: a refresh only raises the entry's expiry
+ * and sequence number, which can only grow, so a heap key is at most the
+ * entry's true one; eviction brings a stale root up to date and sifts it
+ * down until the root is true. A refresh costs no sift, and what eviction
+ * picks is exactly what eager heaps would.
  *
  * Per address at most DNS_NAMES_PER_ADDR names are kept (a CDN address
  * serves thousands), which bounds the glob matches one lookup makes; the
  * same rule picks which of them goes. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dns-int.h"
 #include "hash.h"
 
 #define NS_PER_SEC 1000000000ULL
 
-struct dns_entry {
-	struct dns_entry *next;     /* hash chain */
-	struct dns_entry *older, *newer;    /* learning order */
+/* One name of an address, in its record's array. */
+struct dns_name {
 	uint64_t expires;           /* valid for policy before this */
 	uint64_t seen;              /* last learned */
-	size_t heap;                /* index in the expiry heap */
+	const char *name;           /* the entry's, NUL-terminated */
+	uint32_t ent : 31;          /* index in the entry pool (at most 2^26) */
+	uint32_t asked : 1;         /* name was a question, not only a CNAME target */
+	uint16_t fp;                /* name fingerprint: most compares stop here */
+	uint16_t nlen;              /* strlen(name): names are at most 253 */
+};
+
+/* An address: a slot of the table itself, so a lookup reads one slot. */
+struct dns_addr {
+	struct dns_name *names;     /* newest first; NULL: empty slot */
+	uint32_t h;                 /* low 32 bits of the address hash */
+	uint8_t n, cap;
 	uint8_t family;
-	uint8_t asked;              /* name was a question, not only a CNAME target */
 	uint8_t addr[16];
-	uint16_t nlen;              /* strlen(name): names are at most 255 */
-	char name[];
+};
+
+enum { H_EXP, H_SEQ };
+
+struct dns_entry {
+	char *name;                 /* NULL when free */
+	uint64_t expires;           /* true values; heap keys may lag */
+	uint64_t seq;
+	uint32_t pos[2];            /* in each heap; pos[0] links the free list */
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+struct hnode {
+	uint64_t key;
+	uint32_t ent;
 };
 
 /* A presence filter over addresses: most addresses a record or a profile
  * asks about were never in an answer, and one bit says so without hashing
  * into the table. Bits are set, never cleared (an evicted address costs a
- * full lookup, no wrong answer); not keyed: forcing bits on costs lookups. */
-#define FILTER_BITS 20
+ * full lookup, no wrong answer); not keyed: forcing bits on costs lookups.
+ * Small enough (8 KiB) to stay in cache: a 128 KiB one missed the cache on
+ * most lookups (bench/run.sh capture), costing more than it saved. */
+#define FILTER_BITS 16
 
 struct dns_cache {
 	uint64_t filter[(1u << FILTER_BITS) / 64];
-	struct dns_entry **bucket;
-	size_t mask;
-	struct dns_entry **heap;
-	struct dns_entry *oldest, *newest;
+	struct dns_addr *slot;      /* open addressing, at most half full */
+	uint32_t mask;
+	struct dns_entry *ent;
+	struct hnode *heap[2];
+	uint32_t free_ent;          /* free list of entries */
+	uint32_t used_ent;          /* never used past this */
+	uint64_t seq;
 	size_t max;
 	uint8_t key[16];
 	struct dns_stats st;
 };
+
+#define NIL UINT32_MAX
 
 static size_t
 addr_len(int family)
@@ -85,90 +129,155 @@ maybe_known(const struct dns_cache *c, int family, const uint8_t *addr)
 	return (c->filter[b / 64] >> (b % 64)) & 1;
 }
 
-static struct dns_entry **
-bucket_of(const struct dns_cache *c, int family, const uint8_t *addr)
+static uint32_t
+addr_hash(const struct dns_cache *c, int family, const uint8_t *addr)
 {
 	uint8_t k[17] = { 0 };
 
 	k[0] = (uint8_t)family;
 	memcpy(k + 1, addr, addr_len(family));
-	return &c->bucket[siphash13(k, sizeof(k), c->key) & c->mask];
+	return (uint32_t)siphash13(k, sizeof(k), c->key);
 }
 
-static int
-same_addr(const struct dns_entry *e, int family, const uint8_t *addr)
+/* The table slot holding the address, or the empty slot ending its run. */
+static uint32_t
+addr_find(const struct dns_cache *c, uint32_t h, int family, const uint8_t *addr)
 {
-	return e->family == family && memcmp(e->addr, addr, addr_len(family)) == 0;
+	uint32_t i = h & c->mask;
+	const struct dns_addr *s;
+
+	for (;; i = (i + 1) & c->mask) {
+		s = &c->slot[i];
+		if (!s->names || (s->h == h && s->family == family &&
+		                  memcmp(s->addr, addr, addr_len(family)) == 0))
+			return i;
+	}
 }
 
-/* ---- expiry heap -------------------------------------------------------- */
+static const struct dns_addr *
+addr_lookup(const struct dns_cache *c, int family, const uint8_t *addr)
+{
+	uint32_t i;
+
+	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
+		return NULL;
+	i = addr_find(c, addr_hash(c, family, addr), family, addr);
+	return c->slot[i].names ? &c->slot[i] : NULL;
+}
+
+/* Remove table slot i (backward shift: no tombstones, runs stay short). */
+static void
+slot_remove(struct dns_cache *c, uint32_t i)
+{
+	uint32_t j = i, home;
+
+	for (;;) {
+		j = (j + 1) & c->mask;
+		if (!c->slot[j].names)
+			break;
+		home = c->slot[j].h & c->mask;
+		/* j may move to i unless its home lies cyclically in (i, j] */
+		if (((j - home) & c->mask) >= ((j - i) & c->mask)) {
+			c->slot[i] = c->slot[j];
+			i = j;
+		}
+	}
+	c->slot[i].names = NULL;
+}
+
+static uint16_t
+name_fp(const char *s, size_t n)
+{
+	uint32_t x = 2166136261u;   /* FNV-1a: a filter before memcmp, not a key */
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x = (x ^ (uint8_t)s[i]) * 16777619u;
+	return (uint16_t)(x ^ x >> 16);
+}
+
+/* ---- lazy heaps --------------------------------------------------------- */
 
 static void
-heap_set(struct dns_cache *c, size_t i, struct dns_entry *e)
+heap_set(struct dns_cache *c, int w, size_t i, struct hnode n)
 {
-	c->heap[i] = e;
-	e->heap = i;
+	c->heap[w][i] = n;
+	c->ent[n.ent].pos[w] = (uint32_t)i;
 }
 
 static void
-heap_up(struct dns_cache *c, size_t i)
+heap_up(struct dns_cache *c, int w, size_t i)
 {
-	struct dns_entry *e = c->heap[i];
+	struct hnode *v = c->heap[w], n = v[i];
 
-	while (i > 0 && c->heap[(i - 1) / 2]->expires > e->expires) {
-		heap_set(c, i, c->heap[(i - 1) / 2]);
+	while (i > 0 && v[(i - 1) / 2].key > n.key) {
+		heap_set(c, w, i, v[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
-	heap_set(c, i, e);
+	heap_set(c, w, i, n);
 }
 
 static void
-heap_down(struct dns_cache *c, size_t i)
+heap_down(struct dns_cache *c, int w, size_t i)
 {
-	struct dns_entry *e = c->heap[i];
-	size_t n = c->st.entries, l;
+	struct hnode *v = c->heap[w], n = v[i];
+	size_t cnt = c->st.entries, l;
 
-	while ((l = 2 * i + 1) < n) {
-		if (l + 1 < n && c->heap[l + 1]->expires < c->heap[l]->expires)
+	while ((l = 2 * i + 1) < cnt) {
+		if (l + 1 < cnt && v[l + 1].key < v[l].key)
 			l++;
-		if (c->heap[l]->expires >= e->expires)
+		if (v[l].key >= n.key)
 			break;
-		heap_set(c, i, c->heap[l]);
+		heap_set(c, w, i, v[l]);
 		i = l;
 	}
-	heap_set(c, i, e);
+	heap_set(c, w, i, n);
 }
 
-static void
-lru_unlink(struct dns_cache *c, struct dns_entry *e)
+static uint64_t
+true_key(const struct dns_cache *c, int w, uint32_t e)
 {
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		c->oldest = e->newer;
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		c->newest = e->older;
-	e->older = e->newer = NULL;
+	return w == H_EXP ? c->ent[e].expires : c->ent[e].seq;
 }
 
-static void
-lru_append(struct dns_cache *c, struct dns_entry *e)
+/* Bring stale roots up to date until the root is true: then it is the
+ * true minimum (every key is at most its entry's, all at least the root).
+ * With limit, stop as soon as the root's key is above it (nothing at or
+ * below limit, stale or not). */
+static uint32_t
+heap_min(struct dns_cache *c, int w, uint64_t limit)
 {
-	e->older = c->newest;
-	e->newer = NULL;
-	if (c->newest)
-		c->newest->newer = e;
-	else
-		c->oldest = e;
-	c->newest = e;
+	struct hnode *v = c->heap[w];
+	uint64_t k;
+
+	while (v[0].key <= limit && (k = true_key(c, w, v[0].ent)) != v[0].key) {
+		v[0].key = k;
+		heap_down(c, w, 0);
+	}
+	return v[0].ent;
 }
+
+/* Take entry e out of heap w; c->st.entries is already one less. */
+static void
+heap_remove(struct dns_cache *c, int w, uint32_t e)
+{
+	size_t i = c->ent[e].pos[w], last = c->st.entries;
+
+	if (i != last) {
+		struct hnode moved = c->heap[w][last];
+
+		heap_set(c, w, i, moved);
+		heap_down(c, w, i);
+		heap_up(c, w, c->ent[moved.ent].pos[w]);
+	}
+}
+
+/* ---- entries ------------------------------------------------------------ */
 
 /* Which of a and b to drop first at now: an expired one, the
  * oldest-expiring of them; else the least recently learned. */
 static int
-drop_before(const struct dns_entry *a, const struct dns_entry *b, uint64_t now)
+drop_before(const struct dns_name *a, const struct dns_name *b, uint64_t now)
 {
 	int ax = a->expires <= now, bx = b->expires <= now;
 
@@ -180,23 +289,27 @@ drop_before(const struct dns_entry *a, const struct dns_entry *b, uint64_t now)
 }
 
 static void
-entry_drop(struct dns_cache *c, struct dns_entry *e)
+entry_drop(struct dns_cache *c, uint32_t e)
 {
-	struct dns_entry **pp = bucket_of(c, e->family, e->addr);
-	size_t i = e->heap, last = --c->st.entries;
+	struct dns_entry *en = &c->ent[e];
+	uint32_t si = addr_find(c, addr_hash(c, en->family, en->addr), en->family, en->addr);
+	struct dns_addr *a = &c->slot[si];
+	unsigned k;
 
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	lru_unlink(c, e);
-	if (i != last) {
-		struct dns_entry *moved = c->heap[last];
-
-		heap_set(c, i, moved);
-		heap_down(c, i);
-		heap_up(c, moved->heap);
+	for (k = 0; a->names[k].ent != e; k++)
+		;
+	memmove(&a->names[k], &a->names[k + 1], (size_t)(a->n - k - 1) * sizeof(a->names[0]));
+	if (--a->n == 0) {
+		free(a->names);
+		slot_remove(c, si);
 	}
-	free(e);
+	c->st.entries--;
+	heap_remove(c, H_EXP, e);
+	heap_remove(c, H_SEQ, e);
+	free(en->name);
+	en->name = NULL;
+	en->pos[0] = c->free_ent;
+	c->free_ent = e;
 	c->st.evicted++;
 }
 
@@ -212,18 +325,24 @@ dns_cache_new(size_t max_entries)
 		errno = EINVAL;
 		return NULL;
 	}
-	while (nb < max_entries)
+	/* at most half full: probe runs stay short */
+	while (nb < 2 * max_entries)
 		nb <<= 1;
 	if (!(c = calloc(1, sizeof(*c))))
 		return NULL;
 	c->max = max_entries;
-	c->mask = nb - 1;
-	c->bucket = calloc(nb, sizeof(*c->bucket));
-	c->heap = calloc(max_entries, sizeof(*c->heap));
-	if (!c->bucket || !c->heap || hash_random_key(c->key) < 0) {
+	c->mask = (uint32_t)(nb - 1);
+	c->slot = calloc(nb, sizeof(*c->slot));
+	c->ent = calloc(max_entries, sizeof(*c->ent));
+	c->heap[H_EXP] = calloc(max_entries, sizeof(struct hnode));
+	c->heap[H_SEQ] = calloc(max_entries, sizeof(struct hnode));
+	if (!c->slot || !c->ent || !c->heap[H_EXP] || !c->heap[H_SEQ] ||
+	    hash_random_key(c->key) < 0) {
 		dns_cache_free(c);
 		return NULL;
 	}
+	/* The pools are touched as they fill, not here. */
+	c->free_ent = NIL;
 	return c;
 }
 
@@ -234,10 +353,14 @@ dns_cache_free(struct dns_cache *c)
 
 	if (!c)
 		return;
-	for (i = 0; c->heap && i < c->st.entries; i++)
-		free(c->heap[i]);
-	free(c->heap);
-	free(c->bucket);
+	for (i = 0; i < c->used_ent; i++)
+		free(c->ent[i].name);
+	for (i = 0; c->slot && i <= c->mask; i++)
+		free(c->slot[i].names);
+	free(c->heap[H_EXP]);
+	free(c->heap[H_SEQ]);
+	free(c->ent);
+	free(c->slot);
 	free(c);
 }
 
@@ -258,11 +381,15 @@ asked(const struct dns_answer *a)
 int
 dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 {
-	struct dns_entry **b, **pp, *e, *victim = NULL;
-	uint32_t ttl = a->ttl;
+	struct dns_addr *ad = NULL;
+	struct dns_name *nm, tmp;
+	struct dns_entry *en;
+	uint32_t ttl = a->ttl, h, si, e;
 	uint64_t expires;
-	unsigned names = 0;
 	size_t nlen;
+	uint16_t fp;
+	unsigned k;
+	char *name;
 
 	if (a->family != 4 && a->family != 6) {
 		errno = EINVAL;
@@ -273,59 +400,107 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 	if (ttl > DNS_TTL_MAX)
 		ttl = DNS_TTL_MAX;
 	expires = now + ttl * NS_PER_SEC;
-	b = bucket_of(c, a->family, a->addr);
-	for (pp = b; (e = *pp); pp = &e->next) {
-		if (!same_addr(e, a->family, a->addr))
-			continue;
-		if (strcmp(e->name, a->name) == 0) {
-			/* To the front: a chain is kept newest first, so naming an
-			 * address stops at its first asked-for name. */
-			*pp = e->next;
-			e->next = *b;
-			*b = e;
+	nlen = strlen(a->name);
+	fp = name_fp(a->name, nlen);
+	h = addr_hash(c, a->family, a->addr);
+	si = addr_find(c, h, a->family, a->addr);
+	if (c->slot[si].names) {
+		ad = &c->slot[si];
+		for (k = 0; k < ad->n; k++) {
+			nm = &ad->names[k];
+			if (nm->fp != fp || nm->nlen != nlen || memcmp(nm->name, a->name, nlen) != 0)
+				continue;
+			en = &c->ent[nm->ent];
 			/* A shorter TTL now does not shorten what the client
 			 * may still hold from the earlier answer. */
-			if (expires > e->expires) {
-				e->expires = expires;
-				heap_down(c, e->heap);
-			}
-			e->seen = now;
-			lru_unlink(c, e);
-			lru_append(c, e);
-			e->asked |= asked(a);
+			if (expires > nm->expires)
+				nm->expires = en->expires = expires;
+			nm->seen = now;
+			nm->asked |= asked(a) & 1u;
+			en->seq = ++c->seq;
+			/* To the front: newest first. */
+			tmp = *nm;
+			memmove(&ad->names[1], &ad->names[0], k * sizeof(ad->names[0]));
+			ad->names[0] = tmp;
 			c->st.learned++;
 			return 0;
 		}
-		names++;
-		if (!victim || drop_before(e, victim, now))
-			victim = e;
 	}
-	if (names >= DNS_NAMES_PER_ADDR)
-		entry_drop(c, victim);
-	else if (c->st.entries == c->max)
-		entry_drop(c, c->heap[0]->expires <= now ? c->heap[0] : c->oldest);
-	nlen = strlen(a->name);
-	if (!(e = malloc(sizeof(*e) + nlen + 1)))
+	if (ad && ad->n >= DNS_NAMES_PER_ADDR) {
+		const struct dns_name *victim = &ad->names[0];
+
+		for (k = 1; k < ad->n; k++)
+			if (drop_before(&ad->names[k], victim, now))
+				victim = &ad->names[k];
+		entry_drop(c, victim->ent);
+	} else if (c->st.entries == c->max) {
+		e = heap_min(c, H_EXP, now);
+		if (c->heap[H_EXP][0].key > now)
+			e = heap_min(c, H_SEQ, UINT64_MAX);
+		entry_drop(c, e);
+		/* That may have been this address's last name, and the
+		 * table may have shifted. */
+		si = addr_find(c, h, a->family, a->addr);
+		ad = c->slot[si].names ? &c->slot[si] : NULL;
+	}
+	if (!(name = malloc(nlen + 1)))
 		return -1;
-	memset(e, 0, sizeof(*e));
-	memcpy(e->name, a->name, nlen + 1);
-	e->nlen = (uint16_t)nlen;
-	e->expires = expires;
-	e->seen = now;
-	e->family = (uint8_t)a->family;
-	e->asked = asked(a);
-	memcpy(e->addr, a->addr, addr_len(a->family));
-	/* The drop above may have emptied this bucket's head. */
-	b = bucket_of(c, a->family, a->addr);
-	{
-		uint32_t bit = filter_bit(a->family, a->addr);
-		c->filter[bit / 64] |= 1ULL << (bit % 64);
+	memcpy(name, a->name, nlen + 1);
+	if (!ad) {
+		struct dns_name *names = malloc(2 * sizeof(*names));
+
+		if (!names) {
+			free(name);
+			return -1;
+		}
+		ad = &c->slot[si];
+		ad->names = names;
+		ad->h = h;
+		ad->n = 0;
+		ad->cap = 2;
+		ad->family = (uint8_t)a->family;
+		memset(ad->addr, 0, sizeof(ad->addr));
+		memcpy(ad->addr, a->addr, addr_len(a->family));
+		{
+			uint32_t bit = filter_bit(a->family, a->addr);
+			c->filter[bit / 64] |= 1ULL << (bit % 64);
+		}
+	} else if (ad->n == ad->cap) {
+		struct dns_name *names = realloc(ad->names, 2 * ad->cap * sizeof(*names));
+
+		if (!names) {
+			free(name);
+			return -1;
+		}
+		ad->names = names;
+		ad->cap *= 2;
 	}
-	e->next = *b;
-	*b = e;
-	heap_set(c, c->st.entries++, e);
-	heap_up(c, e->heap);
-	lru_append(c, e);
+	if ((e = c->free_ent) != NIL)
+		c->free_ent = c->ent[e].pos[0];
+	else
+		e = c->used_ent++;
+	en = &c->ent[e];
+	en->name = name;
+	en->expires = expires;
+	en->seq = ++c->seq;
+	en->family = (uint8_t)a->family;
+	memcpy(en->addr, a->addr, addr_len(a->family));
+	memmove(&ad->names[1], &ad->names[0], ad->n * sizeof(ad->names[0]));
+	ad->n++;
+	nm = &ad->names[0];
+	nm->expires = expires;
+	nm->seen = now;
+	nm->name = name;
+	nm->ent = e;
+	nm->fp = fp;
+	nm->nlen = (uint16_t)nlen;
+	nm->asked = asked(a) & 1u;
+	c->heap[H_EXP][c->st.entries] = (struct hnode){ expires, e };
+	c->heap[H_SEQ][c->st.entries] = (struct hnode){ en->seq, e };
+	en->pos[H_EXP] = en->pos[H_SEQ] = (uint32_t)c->st.entries;
+	c->st.entries++;
+	heap_up(c, H_EXP, en->pos[H_EXP]);
+	heap_up(c, H_SEQ, en->pos[H_SEQ]);
 	c->st.learned++;
 	return 0;
 }
@@ -390,75 +565,37 @@ dns_learn_tcp(struct dns_cache *c, const uint8_t *data, size_t len, uint64_t now
 
 /* ---- lookups ------------------------------------------------------------ */
 
-/* A profile's dns glob, classified once per lookup: most are
- * "*.example.com" or a plain name, compared directly; the rest go to
- * fnmatch(3). '*' matches dots too, as fnmatch without FNM_PATHNAME. */
-struct name_glob {
-	const char *glob, *lit;
-	size_t litlen;
-	enum { G_EXACT, G_SUFFIX, G_FNMATCH } kind;
-};
-
-static void
-glob_init(struct name_glob *g, const char *glob)
-{
-	g->glob = glob;
-	g->lit = glob[0] == '*' ? glob + 1 : glob;
-	g->litlen = strlen(g->lit);
-	g->kind = strpbrk(g->lit, "*?[\\") ? G_FNMATCH : g->lit == glob ? G_EXACT : G_SUFFIX;
-}
-
-static int
-glob_match(const struct name_glob *g, const char *name, size_t nlen)
-{
-	switch (g->kind) {
-	case G_EXACT:
-		return nlen == g->litlen && strcasecmp(name, g->lit) == 0;
-	case G_SUFFIX:
-		return nlen >= g->litlen && strcasecmp(name + nlen - g->litlen, g->lit) == 0;
-	default:
-		return fnmatch(g->glob, name, FNM_CASEFOLD) == 0;
-	}
-}
 
 size_t
 dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr, uint64_t now_ns,
                 const char **names, uint16_t *lens, size_t max)
 {
-	const struct dns_entry *e;
+	const struct dns_addr *a = addr_lookup(c, family, addr);
 	size_t n = 0;
+	unsigned k;
 
-	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
-		return 0;
-	for (e = *bucket_of(c, family, addr); e && n < max; e = e->next)
-		if (same_addr(e, family, addr) && now_ns < e->expires) {
-			names[n] = e->name;
-			lens[n++] = e->nlen;
+	for (k = 0; a && k < a->n && n < max; k++)
+		if (now_ns < a->names[k].expires) {
+			names[n] = a->names[k].name;
+			lens[n++] = a->names[k].nlen;
 		}
 	return n;
-}
-
-int
-dns_name_match(const char *glob, const char *name, size_t nlen)
-{
-	struct name_glob g;
-
-	glob_init(&g, glob);
-	return glob_match(&g, name, nlen);
 }
 
 int
 dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
                 const char *glob, uint64_t now_ns)
 {
-	const struct dns_entry *e;
-	struct name_glob g;
+	const struct dns_addr *a = addr_lookup(c, family, addr);
+	struct dns_glob g;
+	unsigned k;
 
-	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
+	if (!a)
 		return 0;
-	glob_init(&g, glob);
-	for (e = *bucket_of(c, family, addr); e; e = e->next)
-		if (same_addr(e, family, addr) && now_ns < e->expires && glob_match(&g, e->name, e->nlen))
+	dns_glob_init(&g, glob);
+	for (k = 0; k < a->n; k++)
+		if (now_ns < a->names[k].expires &&
+		    dns_glob_match(&g, a->names[k].name, a->names[k].nlen))
 			return 1;
 	return 0;
 }
@@ -466,20 +603,16 @@ dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
 const char *
 dns_cache_name(const struct dns_cache *c, int family, const uint8_t *addr)
 {
-	const struct dns_entry *e, *best = NULL;
+	const struct dns_addr *a = addr_lookup(c, family, addr);
+	unsigned k;
 
-	if ((family != 4 && family != 6) || !maybe_known(c, family, addr))
+	if (!a)
 		return NULL;
 	/* The latest asked-for name; a CNAME target only when no question
-	 * name is left for the address. Chains are newest first (learning
-	 * puts an entry at the front), so the first asked-for name is it. */
-	for (e = *bucket_of(c, family, addr); e; e = e->next) {
-		if (!same_addr(e, family, addr))
-			continue;
-		if (e->asked)
-			return e->name;
-		if (!best)
-			best = e;
-	}
-	return best ? best->name : NULL;
+	 * name is left for the address. Names are newest first, so the
+	 * first asked-for one is it. */
+	for (k = 0; k < a->n; k++)
+		if (a->names[k].asked)
+			return a->names[k].name;
+	return a->names[0].name;
 }
