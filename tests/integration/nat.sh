@@ -59,16 +59,20 @@ VETH=$(ip -o link | awk -F': ' -v i="$iflink" '$1 == i { sub(/@.*/, "", $2); pri
 it_log "container $CIP, host veth $VETH"
 
 # Events path: the driver opens the table before the fetch and reads its
-# questions from a FIFO held open on fd 3.
+# questions from a FIFO held open on fd 3. (The shell opens the FIFO before
+# the output file, so ev.out may not exist yet when the wait begins.)
 mkfifo "$IT_TMP/in"
 "$DRV" <"$IT_TMP/in" >"$IT_TMP/ev.out" 2>"$IT_TMP/ev.err" &
 DPID=$!
 it_cleanup "it_kill_pid $DPID"
 exec 3>"$IT_TMP/in"
+nlines() {   # FILE: its lines, 0 while the driver has not opened it yet
+	if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi
+}
 wait_lines() {   # FILE N: until FILE has N lines (5 s)
 	n=50
-	while [ "$(wc -l <"$1")" -lt "$2" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	[ "$(wc -l <"$1")" -ge "$2" ]
+	while [ "$(nlines "$1")" -lt "$2" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	[ "$(nlines "$1")" -ge "$2" ]
 }
 if ! wait_lines "$IT_TMP/ev.out" 1 || [ "$(head -1 "$IT_TMP/ev.out")" != ready ]; then
 	cat "$IT_TMP/ev.err" >&2
@@ -117,6 +121,9 @@ it_eq "events: host-side tuple gives the same entry" \
 	"$(sed -n 3p "$IT_TMP/ev.out")" "$ev"
 
 # Untranslated: host to the container address directly, fixed port.
+# A fixed source port, so the question below can name the connection: the
+# first of a range that is not still in TIME-WAIT from an earlier run.
+while ss -Htan "sport = :$DIRECT_SPORT" | grep -q .; do DIRECT_SPORT=$((DIRECT_SPORT + 1)); done
 body=$(curl -s -m 5 --local-port "$DIRECT_SPORT" "http://$CIP/")
 it_eq "direct fetch to $CIP:80" "$body" hello
 echo "tcp 10.88.0.1 $DIRECT_SPORT $CIP 80" >&3
