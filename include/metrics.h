@@ -84,4 +84,12 @@ void metrics_sample(struct strbuf *out, const char *name, const char *labels,
  * the surrounding quotes. */
 void metrics_label_escape(struct strbuf *out, const char *value);
 
+/* lab emptied and set to key="value" (value escaped), NUL-terminated:
+ * the labels argument of metrics_sample. Returns lab->p ("" out of memory). */
+const char *metrics_label(struct strbuf *lab, const char *key, const char *value);
+
+/* A family with one unlabelled sample. */
+void metrics_one(struct strbuf *out, const char *name, const char *type, const char *help,
+    unsigned long long value);
+
 #endif

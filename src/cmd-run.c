@@ -247,7 +247,6 @@ follow_inventory(struct run *r)
 	index_captures(r);
 }
 
-/* /metrics: what the daemon has done, per interface and overall. */
 /* Per sink, labelled by its spec: what it took, delivered, queued, spooled
  * and lost (DESIGN: no sink loses a record silently). */
 static void
@@ -282,18 +281,13 @@ sink_metrics(struct strbuf *out, struct run *r, struct strbuf *lab)
 		st[i] = output_stats(r->outs[i]);
 	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		metrics_family(out, m[k].name, m[k].type, m[k].help);
-		for (i = 0; i < r->nouts; i++) {
-			strbuf_reset(lab);
-			strbuf_adds(lab, "sink=\"");
-			metrics_label_escape(lab, r->outs[i]->spec);
-			strbuf_addc(lab, '"');
-			strbuf_addc(lab, '\0');
-			metrics_sample(out, m[k].name, lab->p,
+		for (i = 0; i < r->nouts; i++)
+			metrics_sample(out, m[k].name, metrics_label(lab, "sink", r->outs[i]->spec),
 			               *(const uint64_t *)((const char *)&st[i] + m[k].off));
-		}
 	}
 }
 
+/* /metrics: what the daemon has done, per interface and overall. */
 static void
 render_metrics(struct strbuf *out, void *data)
 {
@@ -306,10 +300,10 @@ render_metrics(struct strbuf *out, void *data)
 	size_t c;
 
 	strbuf_init(&lab, 128);
-	metrics_family(out, "cnetmon_packets_total", "counter", "Packets read from all captures.");
-	metrics_sample(out, "cnetmon_packets_total", NULL, es->packets);
-	metrics_family(out, "cnetmon_bytes_total", "counter", "Bytes on the wire of those packets.");
-	metrics_sample(out, "cnetmon_bytes_total", NULL, es->bytes);
+	metrics_one(out, "cnetmon_packets_total", "counter",
+	            "Packets read from all captures.", es->packets);
+	metrics_one(out, "cnetmon_bytes_total", "counter",
+	            "Bytes on the wire of those packets.", es->bytes);
 	for (k = 0; k < 2; k++) {
 		metrics_family(out, k ? "cnetmon_interface_kernel_drops_total" :
 		                        "cnetmon_interface_packets_total", "counter",
@@ -318,49 +312,36 @@ render_metrics(struct strbuf *out, void *data)
 		for (i = 0; i < r->ncaps; i++) {
 			unsigned long long rx = 0, dr = 0;
 			capture_live_stats(r->caps[i].c, &rx, &dr);
-			strbuf_reset(&lab);
-			strbuf_adds(&lab, "interface=\"");
-			metrics_label_escape(&lab, r->caps[i].name);
-			strbuf_addc(&lab, '"');
-			strbuf_addc(&lab, '\0');
 			metrics_sample(out, k ? "cnetmon_interface_kernel_drops_total" :
-			                        "cnetmon_interface_packets_total", lab.p, k ? dr : rx);
+			                        "cnetmon_interface_packets_total",
+			               metrics_label(&lab, "interface", r->caps[i].name), k ? dr : rx);
 		}
 	}
-	metrics_family(out, "cnetmon_frames_deduplicated_total", "counter",
-	               "Frames between two captured containers, counted at the sender's veth only.");
-	metrics_sample(out, "cnetmon_frames_deduplicated_total", NULL, r->deduped);
+	metrics_one(out, "cnetmon_frames_deduplicated_total", "counter",
+	            "Frames between two captured containers, counted at the sender's veth only.",
+	            r->deduped);
 	for (k = 1; k < DEC_REASON_MAX; k++)
 		undecoded += es->undecoded[k];
-	metrics_family(out, "cnetmon_packets_undecoded_total", "counter",
-	               "Packets that made no flow (not IP, or damaged).");
-	metrics_sample(out, "cnetmon_packets_undecoded_total", NULL, undecoded);
-	metrics_family(out, "cnetmon_flows_active", "gauge", "Flows in the table now.");
-	metrics_sample(out, "cnetmon_flows_active", NULL, fs->active);
-	metrics_family(out, "cnetmon_flows_created_total", "counter", "Flows started.");
-	metrics_sample(out, "cnetmon_flows_created_total", NULL, fs->created);
-	metrics_family(out, "cnetmon_flow_records_total", "counter",
-	               "Flow records emitted (active-timeout parts included).");
-	metrics_sample(out, "cnetmon_flow_records_total", NULL, fs->records);
-	metrics_family(out, "cnetmon_flows_evicted_total", "counter",
-	               "Flows finished early because the table was full (--max-flows).");
-	metrics_sample(out, "cnetmon_flows_evicted_total", NULL, fs->evicted);
-	metrics_family(out, "cnetmon_flows_denied_total", "counter",
-	               "Flows a profile denied (violations), folded or not.");
-	metrics_sample(out, "cnetmon_flows_denied_total", NULL, es->violations);
-	metrics_family(out, "cnetmon_alerts_total", "counter",
-	               "Alerts emitted (a folded alert counts once).");
-	metrics_sample(out, "cnetmon_alerts_total", NULL, es->alerts);
+	metrics_one(out, "cnetmon_packets_undecoded_total", "counter",
+	            "Packets that made no flow (not IP, or damaged).", undecoded);
+	metrics_one(out, "cnetmon_flows_active", "gauge",
+	            "Flows in the table now.", fs->active);
+	metrics_one(out, "cnetmon_flows_created_total", "counter",
+	            "Flows started.", fs->created);
+	metrics_one(out, "cnetmon_flow_records_total", "counter",
+	            "Flow records emitted (active-timeout parts included).", fs->records);
+	metrics_one(out, "cnetmon_flows_evicted_total", "counter",
+	            "Flows finished early because the table was full (--max-flows).", fs->evicted);
+	metrics_one(out, "cnetmon_flows_denied_total", "counter",
+	            "Flows a profile denied (violations), folded or not.", es->violations);
+	metrics_one(out, "cnetmon_alerts_total", "counter",
+	            "Alerts emitted (a folded alert counts once).", es->alerts);
 	metrics_family(out, "cnetmon_flows_judged_total", "counter",
 	               "Flows judged by the profiles, by verdict.");
-	for (k = 0; k < 3; k++) {
-		strbuf_reset(&lab);
-		strbuf_adds(&lab, "verdict=\"");
-		strbuf_adds(&lab, verdict_name((enum verdict)k));
-		strbuf_addc(&lab, '"');
-		strbuf_addc(&lab, '\0');
-		metrics_sample(out, "cnetmon_flows_judged_total", lab.p, es->verdicts[k]);
-	}
+	for (k = 0; k < 3; k++)
+		metrics_sample(out, "cnetmon_flows_judged_total",
+		               metrics_label(&lab, "verdict", verdict_name((enum verdict)k)),
+		               es->verdicts[k]);
 	sink_metrics(out, r, &lab);
 	for (c = 0; r->inv && c < r->inv->n; c++) {
 		if (r->inv->c[c]->gone_ns)
@@ -374,12 +355,11 @@ render_metrics(struct strbuf *out, void *data)
 	metrics_sample(out, "cnetmon_containers", "state=\"gone\"", gone);
 	if (r->nat) {
 		const struct nat_stats *ns = nat_stats(r->nat);
-		metrics_family(out, "cnetmon_nat_entries", "gauge",
-		               "Translated connections known from conntrack.");
-		metrics_sample(out, "cnetmon_nat_entries", NULL, ns->entries);
-		metrics_family(out, "cnetmon_nat_event_losses_total", "counter",
-		               "Times conntrack events were lost (ENOBUFS) and the table was dumped again.");
-		metrics_sample(out, "cnetmon_nat_event_losses_total", NULL, ns->enobufs);
+		metrics_one(out, "cnetmon_nat_entries", "gauge",
+		            "Translated connections known from conntrack.", ns->entries);
+		metrics_one(out, "cnetmon_nat_event_losses_total", "counter",
+		            "Times conntrack events were lost (ENOBUFS) and the table was dumped again.",
+		            ns->enobufs);
 	}
 	strbuf_free(&lab);
 }

@@ -707,6 +707,26 @@ metrics_label_escape(struct strbuf *out, const char *value)
 	escape_into(out, value ? value : "", 1);
 }
 
+const char *
+metrics_label(struct strbuf *lab, const char *key, const char *value)
+{
+	strbuf_reset(lab);
+	strbuf_adds(lab, key);
+	strbuf_add(lab, "=\"", 2);
+	metrics_label_escape(lab, value);
+	strbuf_addc(lab, '"');
+	strbuf_addc(lab, '\0');
+	return lab->oom ? "" : lab->p;
+}
+
+void
+metrics_one(struct strbuf *out, const char *name, const char *type, const char *help,
+    unsigned long long value)
+{
+	metrics_family(out, name, type, help);
+	metrics_sample(out, name, NULL, value);
+}
+
 void
 metrics_family(struct strbuf *out, const char *name, const char *type,
     const char *help)

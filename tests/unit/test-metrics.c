@@ -581,3 +581,21 @@ Test(metrics, family_and_sample_text)
 	    "cnetmon_drops_total 0\n");
 	strbuf_free(&b);
 }
+
+Test(metrics, label_and_single_sample)
+{
+	struct strbuf b, l;
+
+	strbuf_init(&l, 4);
+	cr_expect_str_eq(metrics_label(&l, "sink", "json:/a \"b\"\\c"), "sink=\"json:/a \\\"b\\\"\\\\c\"");
+	/* Reused: the earlier label is gone. */
+	cr_expect_str_eq(metrics_label(&l, "verdict", "deny"), "verdict=\"deny\"");
+	strbuf_free(&l);
+	strbuf_init(&b, 16);
+	metrics_one(&b, "cnetmon_alerts_total", "counter", "Alerts.", 7);
+	strbuf_addc(&b, 0);
+	cr_expect_str_eq(b.p, "# HELP cnetmon_alerts_total Alerts.\n"
+	                      "# TYPE cnetmon_alerts_total counter\n"
+	                      "cnetmon_alerts_total 7\n");
+	strbuf_free(&b);
+}
