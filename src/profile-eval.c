@@ -37,7 +37,7 @@ struct rhot {
 	uint8_t pad;
 	uint16_t lo, hi;          /* the ports' bounding range (0-65535 without ports) */
 	uint16_t npeers, nports;
-	uint32_t id;              /* index into pe->rules */
+	uint32_t id;              /* index into pe->loc */
 	uint32_t peer0, port0;    /* first of its peers / port ranges in the block */
 };
 
@@ -85,7 +85,6 @@ struct profile_eval {
 	const struct dns_cache *dns;
 	int strict;
 	struct cprofile *prof;
-	const struct rule **rules;      /* by rule id */
 	char **loc;                     /* "file:line" by rule id */
 	size_t nrules;
 	uint32_t gen;                   /* containers' eval_gen for this evaluator's answers */
@@ -312,7 +311,6 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
 		                    (r->npeers && needd ? NEED_DNS : 0));
 		h->id = *rule_id;
-		pe->rules[*rule_id] = r;
 		snprintf(buf, sizeof(buf), "%s:%d", r->file ? r->file : "?", r->line);
 		if (!(pe->loc[(*rule_id)++] = strdup(buf)))
 			return -1;
@@ -348,10 +346,9 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 	if (total >= UINT32_MAX || !(pe->selix = profile_selindex_new(set)))
 		goto fail;
 	pe->prof = calloc(set->n ? set->n : 1, sizeof(*pe->prof));
-	pe->rules = calloc(total ? total : 1, sizeof(*pe->rules));
 	pe->loc = calloc(total ? total : 1, sizeof(*pe->loc));
 	byname = calloc(set->n ? set->n : 1, sizeof(*byname));
-	if (!pe->prof || !pe->rules || !pe->loc || !byname)
+	if (!pe->prof || !pe->loc || !byname)
 		goto fail;
 	for (i = 0; i < set->n; i++)
 		byname[i] = &set->p[i];
@@ -384,7 +381,6 @@ profile_eval_free(struct profile_eval *pe)
 	for (i = 0; i < pe->nrules; i++)
 		free(pe->loc[i]);
 	free(pe->loc);
-	free(pe->rules);
 	free(pe->prof);
 	free(pe);
 }

@@ -61,12 +61,12 @@ mkctr(struct inventory *inv, const char *name, const char *app, const char *tier
 }
 
 static void
-setup(struct fixture *fx, int strict)
+setup_text(struct fixture *fx, const char *text, int strict)
 {
 	struct inv_addr h;
 
 	memset(fx, 0, sizeof(*fx));
-	cr_assert_eq(profile_load_buffer(&fx->set, "t.profile", policy, strlen(policy), NULL, NULL), 0);
+	cr_assert_eq(profile_load_buffer(&fx->set, "t.profile", text, strlen(text), NULL, NULL), 0);
 	fx->inv = inventory_new();
 	fx->fe = mkctr(fx->inv, "shop-frontend-1", "frontend", "web", "10.0.0.2");
 	fx->be = mkctr(fx->inv, "shop-backend-1", "backend", NULL, "10.0.0.3");
@@ -77,6 +77,12 @@ setup(struct fixture *fx, int strict)
 	fx->attrib = attrib_build(fx->inv);
 	fx->pe = profile_eval_new(&fx->set, fx->attrib, NULL, strict);
 	cr_assert(fx->pe);
+}
+
+static void
+setup(struct fixture *fx, int strict)
+{
+	setup_text(fx, policy, strict);
 }
 
 static void
@@ -264,6 +270,64 @@ Test(profile_eval, unprofiled_and_strict)
 	cr_expect_eq(judge(&fx, 6, "198.51.100.8", 1, "198.51.100.7", 80, NULL).verdict,
 	             VERDICT_UNPROFILED);
 	teardown(&fx);
+}
+
+/* Up to 64 rules a direction are found through the port-segment index,
+ * more by a scan: both must give the first matching rule. The same rules
+ * come after 4 or after 80 non-matching ones. */
+static void
+first_match_behind(int fillers)
+{
+	struct fixture fx;
+	struct record r;
+	char text[16384], line[64], want[32];
+	size_t at = 0;
+	int i, base;
+
+	at += (size_t)snprintf(text + at, sizeof(text) - at,
+	                       "profile frontend {\n    match name \"shop-frontend-*\"\n");
+	for (i = 0; i < fillers; i++) {
+		snprintf(line, sizeof(line), "    egress deny tcp %d to any\n", 20000 + i);
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s", line);
+	}
+	base = 3 + fillers;          /* the line of the first rule below */
+	at += (size_t)snprintf(text + at, sizeof(text) - at,
+	    "    egress deny tcp 8081 to any\n"                 /* base */
+	    "    egress allow tcp 8000-8100 to 10.0.0.0/24\n"    /* base + 1 */
+	    "    egress allow udp 53 to any\n"                   /* base + 2 */
+	    "    egress allow any to host\n"                     /* base + 3 */
+	    "    default deny\n}\n");
+	setup_text(&fx, text, 0);
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.0.0.3", 8081, &r).verdict, VERDICT_DENY);
+	snprintf(want, sizeof(want), "t.profile:%d", base);
+	expect_str(r.rule, want);
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.0.0.3", 8080, &r).verdict, VERDICT_ALLOW);
+	snprintf(want, sizeof(want), "t.profile:%d", base + 1);
+	expect_str(r.rule, want);
+	cr_expect_eq(judge(&fx, 17, "10.0.0.2", 5353, "198.51.100.1", 53, &r).verdict,
+	             VERDICT_ALLOW);
+	snprintf(want, sizeof(want), "t.profile:%d", base + 2);
+	expect_str(r.rule, want);
+	/* ICMP has no port: only port-less rules are candidates. */
+	cr_expect_eq(judge(&fx, 1, "10.0.0.2", 0, "192.0.2.10", 0, &r).verdict, VERDICT_ALLOW);
+	snprintf(want, sizeof(want), "t.profile:%d", base + 3);
+	expect_str(r.rule, want);
+	/* A filler's own port: its deny decides. */
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.0.0.3", 20000 + fillers - 1, &r).verdict,
+	             VERDICT_DENY);
+	snprintf(want, sizeof(want), "t.profile:%d", base - 1);
+	expect_str(r.rule, want);
+	/* Nothing matches: the default. */
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "198.51.100.1", 9999, &r).verdict,
+	             VERDICT_DENY);
+	expect_str(r.rule, "default");
+	teardown(&fx);
+}
+
+Test(profile_eval, first_match_indexed_and_scanned)
+{
+	first_match_behind(4);       /* 8 rules: the index */
+	first_match_behind(80);      /* 84 rules: the scan */
 }
 
 /* ---- alert folding ---------------------------------------------------- */
