@@ -64,6 +64,15 @@ const struct profile *engine_profile_of(struct engine *e, const struct inv_conta
 void engine_tick(struct engine *e, uint64_t now_ns);
 /* Flow records go to every sink added here (none: records are not built). */
 int engine_add_flow_output(struct engine *e, struct output *o);
+/* The sinks of a command line, opened with opt and added to e (flow sinks,
+ * then alert sinks) into outs (room for nflow + nalert). The command drains
+ * them itself before closing (output_drain_report), so closing waits no
+ * more. -1 when one cannot be opened, logged as "--flows SPEC: why" or
+ * "-o SPEC: why"; *nouts counts those opened either way (to close). */
+struct output_options;
+int engine_open_sinks(struct engine *e, const struct output_options *opt,
+                      const char *const *flow, int nflow, const char *const *alert, int nalert,
+                      struct output **outs, int *nouts);
 /* In-process consumers of records (graph, learn): called for every flow
  * record and every alert, after the sinks. At most a few. -1 when full. */
 typedef void (*engine_record_fn)(const struct record *r, void *data);

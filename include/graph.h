@@ -72,6 +72,9 @@ enum graph_format { GRAPH_JSON, GRAPH_DOT, GRAPH_SVG, GRAPH_PNG, GRAPH_MSGPACK }
 /* Format from a file name's extension; -1 when unknown. */
 int graph_format_from_path(const char *path);
 int graph_format_from_name(const char *name);   /* "json", "dot", ... */
+/* The format of `-g PATH` (read, run): -1 logged as "-g PATH: the
+ * extension says the format: ..." when the extension is none of them. */
+int graph_output_format(const char *path);
 
 /* Encode into b (appended). -1 with a message in err. */
 int graph_encode(const struct graph *g, enum graph_format f, struct strbuf *b, char *err,

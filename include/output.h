@@ -120,6 +120,11 @@ uint64_t output_drain(struct output *o, unsigned timeout_ms);
 struct output_stats output_stats(struct output *o);
 /* Drain n sinks within one shared timeout; the records left undelivered. */
 uint64_t output_drain_all(struct output *const *o, int n, unsigned timeout_ms);
+/* The same within opt's flush timeout (--flush-timeout), saying what was
+ * left: "N records not delivered within --flush-timeout S s" (and, with a
+ * spool, that they wait there for `later`, e.g. "the next run"). */
+uint64_t output_drain_report(struct output *const *o, int n, const struct output_options *opt,
+                             const char *later);
 /* Deliver for up to the close timeout, then stop. What is left goes to the
  * spool when there is one (replayed by the next run), else is counted lost
  * and logged. */

@@ -34,6 +34,7 @@ struct run_settings {
 	int strict;
 	uint64_t alert_window_ns;
 	const char *graph;               /* -g FILE, NULL */
+	int graph_format;                /* enum graph_format of its extension */
 	uint64_t graph_interval_ns;      /* 0: only on SIGUSR1 and exit */
 	const char *bpf;
 	int bufsize;                     /* bytes */

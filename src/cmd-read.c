@@ -109,11 +109,8 @@ parse_opts(int argc, char **argv, struct read_opts *o)
 			}
 			break;
 		case 'g':
-			if ((o->graph_format = graph_format_from_path(optarg)) < 0) {
-				log_warnx("-g %s: the extension says the format: .json, .dot, .svg, .png "
-				          "or .msgpack", optarg);
+			if ((o->graph_format = graph_output_format(optarg)) < 0)
 				return -1;
-			}
 			o->graph = optarg;
 			break;
 		case OPT_WINDOW:
@@ -292,47 +289,19 @@ cmd_read(int argc, char **argv)
 		if (!o.nalert_sinks)
 			o.alert_sinks[o.nalert_sinks++] = "json:-";
 	}
-	{
-		/* read drains below, within --flush-timeout, and says what it could
-		 * not deliver; closing then waits no more. */
-		struct output_options oo = o.sinks;
-		oo.close_timeout_ms = 0;
-		output_set_options(&oo);
-	}
-	for (i = 0; i < o.nflow_sinks; i++) {
-		struct output *out = output_open(o.flow_sinks[i], err, sizeof(err));
-		if (!out) {
-			log_warnx("--flows %s", err);
-			status = 2;
-			goto done;
-		}
-		outs[nouts++] = out;
-		engine_add_flow_output(e, out);
-	}
-	for (i = 0; i < o.nalert_sinks; i++) {
-		struct output *out = output_open(o.alert_sinks[i], err, sizeof(err));
-		if (!out) {
-			log_warnx("-o %s", err);
-			status = 2;
-			goto done;
-		}
-		outs[nouts++] = out;
-		engine_add_alert_output(e, out);
+	if (engine_open_sinks(e, &o.sinks, o.flow_sinks, o.nflow_sinks, o.alert_sinks,
+	                      o.nalert_sinks, outs, &nouts) < 0) {
+		status = 2;
+		goto done;
 	}
 
 	for (i = optind; i < argc; i++)
 		if (engine_read_file(e, argv[i]) < 0)
 			nbad++;
 	engine_finish(e);
-	if (nouts) {
-		uint64_t lost = output_drain_all(outs, nouts, o.sinks.close_timeout_ms);
-		if (lost) {
-			log_warnx("%llu records not delivered within --flush-timeout %u s%s",
-			          (unsigned long long)lost, o.sinks.close_timeout_ms / 1000,
-			          o.sinks.spool_dir ? " (kept in the spool for the next run)" : "");
-			status = 2;
-		}
-	}
+	/* What a collector did not take in time makes the read incomplete. */
+	if (output_drain_report(outs, nouts, &o.sinks, "the next run"))
+		status = 2;
 	if (g && graph_write(g, (enum graph_format)o.graph_format, o.graph, err, sizeof(err)) < 0) {
 		log_warnx("-g %s", err);
 		status = 2;

@@ -91,7 +91,6 @@ struct run {
 	struct profile_set *profiles;    /* in force (the engine borrows it) */
 	uint64_t alerts_flushed;         /* alerts emitted when sinks were last flushed */
 	struct graph *graph;             /* -g: every record since start */
-	int graph_format;
 	uint64_t graph_next_ms;          /* --graph-interval */
 	int argc;                        /* to parse again on SIGHUP */
 	char **argv;
@@ -405,7 +404,7 @@ write_graph(struct run *r, const char *why)
 
 	if (!r->graph)
 		return;
-	if (graph_write(r->graph, (enum graph_format)r->graph_format, r->s.graph, err,
+	if (graph_write(r->graph, (enum graph_format)r->s.graph_format, r->s.graph, err,
 	                sizeof(err)) < 0)
 		log_warnx("-g %s", err);
 	else
@@ -738,20 +737,7 @@ run_with(int argc, char **argv, const struct run_hooks *h)
 	engine_set_alert_window(r.e, s->alert_window_ns);
 	if (s->nprofiles && !s->nalert)
 		s->alert_sinks[s->nalert++] = "json:-";
-	{
-		/* SIGTERM drains within --flush-timeout below; closing then waits
-		 * no more. */
-		struct output_options oo = s->sinks;
-		oo.close_timeout_ms = 0;
-		output_set_options(&oo);
-	}
 	if (s->graph) {
-		if ((r.graph_format = graph_format_from_path(s->graph)) < 0) {
-			log_warnx("-g %s: the extension says the format: .json, .dot, .svg, .png or "
-			          ".msgpack", s->graph);
-			status = 2;
-			goto done;
-		}
 		/* A daemon's graph lives for months: world addresses past the
 		 * cap share one node per family. */
 		struct graph_options gopt = { .max_world = RUN_GRAPH_MAX_WORLD };
@@ -759,21 +745,10 @@ run_with(int argc, char **argv, const struct run_hooks *h)
 			fatal("graph");
 		engine_on_record(r.e, graph_on_record, r.graph);
 	}
-	for (i = 0; i < s->nflow; i++) {
-		if (!(outs[nouts] = output_open(s->flow_sinks[i], err, sizeof(err)))) {
-			log_warnx("--flows %s", err);
-			status = 2;
-			goto done;
-		}
-		engine_add_flow_output(r.e, outs[nouts++]);
-	}
-	for (i = 0; i < s->nalert; i++) {
-		if (!(outs[nouts] = output_open(s->alert_sinks[i], err, sizeof(err)))) {
-			log_warnx("-o %s", err);
-			status = 2;
-			goto done;
-		}
-		engine_add_alert_output(r.e, outs[nouts++]);
+	if (engine_open_sinks(r.e, &s->sinks, s->flow_sinks, s->nflow, s->alert_sinks, s->nalert,
+	                      outs, &nouts) < 0) {
+		status = 2;
+		goto done;
 	}
 	r.outs = outs;
 	r.nouts = nouts;
@@ -848,13 +823,7 @@ run_with(int argc, char **argv, const struct run_hooks *h)
 	status = loop(&r, w);
 	engine_finish(r.e);
 	write_graph(&r, "exit");
-	if (nouts) {
-		uint64_t lost = output_drain_all(outs, nouts, s->sinks.close_timeout_ms);
-		if (lost)
-			log_warnx("%llu records not delivered within --flush-timeout %u s%s",
-			          (unsigned long long)lost, s->sinks.close_timeout_ms / 1000,
-			          s->sinks.spool_dir ? " (kept in the spool for the next start)" : "");
-	}
+	output_drain_report(outs, nouts, &s->sinks, "the next start");
 	for (i = 0; i < r.ncaps; i++) {
 		unsigned long long rx = 0, dr = 0;
 		capture_live_stats(r.caps[i].c, &rx, &dr);

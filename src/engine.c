@@ -487,6 +487,34 @@ engine_on_record(struct engine *e, engine_record_fn fn, void *data)
 }
 
 int
+engine_open_sinks(struct engine *e, const struct output_options *opt,
+                  const char *const *flow, int nflow, const char *const *alert, int nalert,
+                  struct output **outs, int *nouts)
+{
+	struct output_options oo = *opt;
+	char err[512];
+	int i;
+
+	oo.close_timeout_ms = 0;
+	output_set_options(&oo);
+	*nouts = 0;
+	for (i = 0; i < nflow + nalert; i++) {
+		const char *spec = i < nflow ? flow[i] : alert[i - nflow];
+		struct output *o = output_open(spec, err, sizeof(err));
+		if (!o) {
+			log_warnx("%s %s", i < nflow ? "--flows" : "-o", err);
+			return -1;
+		}
+		outs[(*nouts)++] = o;
+		if (i < nflow)
+			engine_add_flow_output(e, o);
+		else
+			engine_add_alert_output(e, o);
+	}
+	return 0;
+}
+
+int
 engine_add_flow_output(struct engine *e, struct output *o)
 {
 	if (e->nflow_out >= ENGINE_MAX_OUTPUTS)

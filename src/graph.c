@@ -13,6 +13,7 @@
 #include "graph-int.h"
 #include "hash.h"
 #include "log.h"
+#include "log.h"
 
 const char *
 graph_proto_name(uint8_t p, char tmp[4])
@@ -1189,6 +1190,17 @@ graph_format_from_path(const char *path)
 	if (!dot || (slash && slash > dot) || dot == path || (slash && dot == slash + 1))
 		return -1;
 	return graph_format_from_name(dot + 1);
+}
+
+int
+graph_output_format(const char *path)
+{
+	int f = graph_format_from_path(path);
+
+	if (f < 0)
+		log_warnx("-g %s: the extension says the format: .json, .dot, .svg, .png or .msgpack",
+		          path);
+	return f;
 }
 
 int

@@ -161,6 +161,20 @@ output_drain_all(struct output *const *o, int n, unsigned timeout_ms)
 	return lost;
 }
 
+uint64_t
+output_drain_report(struct output *const *o, int n, const struct output_options *opt,
+                    const char *later)
+{
+	uint64_t lost = n ? output_drain_all(o, n, opt->close_timeout_ms) : 0;
+
+	if (lost)
+		log_warnx("%llu records not delivered within --flush-timeout %u s%s%s%s",
+		          (unsigned long long)lost, opt->close_timeout_ms / 1000,
+		          opt->spool_dir ? " (kept in the spool for " : "",
+		          opt->spool_dir ? later : "", opt->spool_dir ? ")" : "");
+	return lost;
+}
+
 const struct output_options *
 output_get_options(void)
 {

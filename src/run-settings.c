@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "duration.h"
+#include "graph.h"
 #include "log.h"
 #include "run-settings.h"
 
@@ -270,7 +271,11 @@ run_settings_parse(struct run_settings *s, int argc, char **argv)
 				return bad_setting(s, optind);
 			}
 			break;
-		case 'g': s->graph = optarg; break;
+		case 'g':
+			if ((s->graph_format = graph_output_format(optarg)) < 0)
+				return bad_setting(s, optind);
+			s->graph = optarg;
+			break;
 		case OPT_SINK:
 			if (output_option(&s->sinks, longopts[li].name, optarg, err, sizeof(err)) < 0) {
 				log_warnx("%s", err);
