@@ -78,7 +78,6 @@ void output_set_options(const struct output_options *opt);
  * -1 with why in err. arg is kept (not copied). */
 int output_option(struct output_options *opt, const char *name, const char *arg, char *err,
                   size_t errlen);
-const struct output_options *output_get_options(void);
 
 struct output_stats {
 	uint64_t accepted;           /* records given to output_write and encoded */
@@ -118,11 +117,10 @@ int output_reopen(struct output *o);
  * the records still not delivered (in memory or in the spool). */
 uint64_t output_drain(struct output *o, unsigned timeout_ms);
 struct output_stats output_stats(struct output *o);
-/* Drain n sinks within one shared timeout; the records left undelivered. */
-uint64_t output_drain_all(struct output *const *o, int n, unsigned timeout_ms);
-/* The same within opt's flush timeout (--flush-timeout), saying what was
- * left: "N records not delivered within --flush-timeout S s" (and, with a
- * spool, that they wait there for `later`, e.g. "the next run"). */
+/* Drain n sinks within one shared timeout, opt's --flush-timeout, and say
+ * what was left: "N records not delivered within --flush-timeout S s" (and,
+ * with a spool, that they wait there for `later`, e.g. "the next run").
+ * Returns the records left. */
 uint64_t output_drain_report(struct output *const *o, int n, const struct output_options *opt,
                              const char *later);
 /* Deliver for up to the close timeout, then stop. What is left goes to the

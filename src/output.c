@@ -143,7 +143,8 @@ output_option(struct output_options *opt, const char *name, const char *arg, cha
 	return -1;
 }
 
-uint64_t
+/* n sinks within one shared timeout; the records left undelivered. */
+static uint64_t
 output_drain_all(struct output *const *o, int n, unsigned timeout_ms)
 {
 	struct timespec ts;
@@ -173,12 +174,6 @@ output_drain_report(struct output *const *o, int n, const struct output_options 
 		          opt->spool_dir ? " (kept in the spool for " : "",
 		          opt->spool_dir ? later : "", opt->spool_dir ? ")" : "");
 	return lost;
-}
-
-const struct output_options *
-output_get_options(void)
-{
-	return &options;
 }
 
 void
