@@ -57,9 +57,6 @@ int engine_add_alert_output(struct engine *e, struct output *o);
 /* Repeats of one violation within this window fold into one alert
  * (--alert-window, default 60 s). Before engine_set_profiles. */
 void engine_set_alert_window(struct engine *e, uint64_t ns);
-/* The profile in force for container c, NULL: unprofiled. */
-struct profile;
-const struct profile *engine_profile_of(struct engine *e, const struct inv_container *c);
 /* Expire idle flows by the wall clock (live: no packets may come). */
 void engine_tick(struct engine *e, uint64_t now_ns);
 /* Flow records go to every sink added here (none: records are not built). */

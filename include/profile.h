@@ -145,9 +145,6 @@ void profile_eval_free(struct profile_eval *pe);
 /* The inventory changed (containers may have gone, addresses moved):
  * forget cached container -> profile answers. */
 void profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a);
-/* The profile that selects c (the first, in file order), NULL: unprofiled. */
-const struct profile *profile_eval_profile_of(struct profile_eval *pe,
-                                              const struct inv_container *c);
 /* Fetch the rules f's judgement will read (a batch prefetches its flows'
  * rules, then judges them); the profiles found are kept in f->judged as a
  * hint for profile_eval_judge. */

@@ -448,12 +448,6 @@ engine_add_alert_output(struct engine *e, struct output *o)
 	return 0;
 }
 
-const struct profile *
-engine_profile_of(struct engine *e, const struct inv_container *c)
-{
-	return e->pe ? profile_eval_profile_of(e->pe, c) : NULL;
-}
-
 void
 engine_free(struct engine *e)
 {

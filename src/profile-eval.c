@@ -410,14 +410,6 @@ profile_index(struct profile_eval *pe, const struct inv_container *c)
 	return c->eval_prof;
 }
 
-const struct profile *
-profile_eval_profile_of(struct profile_eval *pe, const struct inv_container *c)
-{
-	int i = profile_index(pe, c);
-
-	return i < 0 ? NULL : &pe->set->p[i];
-}
-
 /* ---- matching ---------------------------------------------------------- */
 
 /* The other end of the connection, as a rule of one side sees it. */
