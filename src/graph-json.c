@@ -27,6 +27,21 @@ str_or_null(struct strbuf *b, const char *s)
 		strbuf_adds(b, "null");
 }
 
+/* ["a","b",...] */
+static void
+str_array(struct strbuf *b, char *const *s, size_t n)
+{
+	size_t i;
+
+	strbuf_addc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(b, ',');
+		str_or_null(b, s[i]);
+	}
+	strbuf_addc(b, ']');
+}
+
 static void
 time_or_null(struct strbuf *b, uint64_t ns, int known)
 {
@@ -54,13 +69,8 @@ add_node(struct strbuf *b, const struct gnode *n)
 		if (n->kind == GK_GROUP) {
 			strbuf_adds(b, ",\"count\":");
 			strbuf_addu64(b, n->nmembers);
-			strbuf_adds(b, ",\"members\":[");
-			for (i = 0; i < n->nmembers; i++) {
-				if (i)
-					strbuf_addc(b, ',');
-				str_or_null(b, n->members[i]);
-			}
-			strbuf_addc(b, ']');
+			strbuf_adds(b, ",\"members\":");
+			str_array(b, n->members, n->nmembers);
 		}
 		strbuf_adds(b, ",\"namespace\":");
 		str_or_null(b, n->namespace);
@@ -136,13 +146,9 @@ graph_json_encode(const struct graph *g, struct strbuf *b)
 	time_or_null(b, g->from_ns, g->from_ns != UINT64_MAX);
 	strbuf_adds(b, ",\"to\":");
 	time_or_null(b, g->to_ns, g->from_ns != UINT64_MAX);
-	strbuf_adds(b, ",\"sources\":[");
-	for (i = 0; i < g->nsources; i++) {
-		if (i)
-			strbuf_addc(b, ',');
-		str_or_null(b, g->sources[i]);
-	}
-	strbuf_adds(b, "],\n\"nodes\":[");
+	strbuf_adds(b, ",\"sources\":");
+	str_array(b, g->sources, g->nsources);
+	strbuf_adds(b, ",\n\"nodes\":[");
 	for (i = 0; i < g->nn; i++) {
 		strbuf_adds(b, i ? ",\n" : "\n");
 		add_node(b, &g->n[no[i]]);
