@@ -52,8 +52,9 @@ void record_json(struct strbuf *b, const struct record *r);
 void record_msgpack(struct strbuf *b, const struct record *r);
 
 /*
- * Sinks. output_write() encodes the record on the caller's thread into the
- * sink's own bounded queue and returns: it never waits for a collector.
+ * Sinks. output_write() copies what the record prints into the sink's own
+ * bounded queue and returns: it never waits for a collector, and the
+ * encoding (JSON, msgpack, framing) happens on the sink's thread.
  * Each sink has a thread that delivers batches, reconnects with exponential
  * backoff and jitter, spills to a spool directory when the queue is full
  * and replays the spool in order; only at the spool's cap does it drop,

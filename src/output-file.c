@@ -115,19 +115,22 @@ file_close(struct output *o)
 }
 
 static int
-json_encode(struct output *o, struct strbuf *b, const struct record *r)
+json_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
 {
 	(void)o;
-	record_json(b, r);
+	record_json_frozen(b, r);
 	strbuf_addc(b, '\n');
 	return 0;
 }
 
 static int
-msgpack_encode(struct output *o, struct strbuf *b, const struct record *r)
+msgpack_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
 {
+	msgpack_packer pk;
+
 	(void)o;
-	record_msgpack(b, r);
+	record_msgpack_packer(&pk, b);
+	record_msgpack_frozen_pk(&pk, r);
 	return 0;
 }
 

@@ -1,12 +1,18 @@
 /* output.c — sink specs ("scheme:arg") to sink ops, and the queue that
  * stands between the capture thread and each sink.
  *
- * The producer (output_write) encodes a record into the batch being filled
- * and returns. A sink's thread takes batches in order, oldest first: those
- * in memory, then those spilled to the spool, then the one being filled
- * (after a short linger, so that a quiet stream of alerts still goes out
- * within LINGER_MS while a busy one travels in big batches). A batch leaves
- * the queue only once delivered; a failed send disconnects, waits (backoff
+ * The producer (output_write) freezes a record (record-tape.c: a copy of
+ * what it prints, no formatting) onto the queue's tape and returns. The
+ * sink's thread encodes the tape into the batch being filled, so JSON and
+ * msgpack are written off the capture thread; when the thread falls behind
+ * (a collector that blocks a send) the producer encodes the tape itself, so
+ * the tape stays small. One encoder at a time, in tape order (enc_mu).
+ *
+ * The sink's thread takes batches in order, oldest first: those in memory,
+ * then those spilled to the spool, then the one being filled (after a
+ * short linger, so that a quiet stream of alerts still goes out within
+ * LINGER_MS while a busy one travels in big batches). A batch leaves the
+ * queue only once delivered; a failed send disconnects, waits (backoff
  * with jitter) and sends the same batch again: at-least-once.
  *
  * Order is kept by one rule: a sealed batch goes to memory only while the
@@ -27,6 +33,8 @@
 
 #define BATCH_BYTES   (256 * 1024)   /* a batch is sealed past this */
 #define LINGER_MS     50             /* the longest a record waits for company */
+#define ENC_CHUNK     (64 * 1024)    /* the sink's thread encodes once this much is frozen */
+#define TAPE_MAX      (2u << 20)     /* past this the producer encodes, the thread being busy */
 #define BACKOFF_MIN   100
 #define DROP_LOG_MS   10000          /* drops are logged at most this often */
 
@@ -53,9 +61,15 @@ struct output_queue {
 	pthread_t thr;
 	int started, stop, flush, reopen, connected, ever_connected;
 
-	struct strbuf scratch;        /* output_write's, one record */
-	struct out_batch *cur;        /* being filled by output_write */
-	uint64_t cur_ms;              /* when its first record came */
+	/* Lock order: enc_mu, then mu. */
+	pthread_mutex_t enc_mu;       /* held by the one encoding */
+	struct strbuf scratch;        /* output_write's, one frozen record */
+	struct strbuf tape;           /* frozen records not yet encoded (mu) */
+	uint64_t tape_nrec;
+	struct strbuf enc_in;         /* the encoder's, taken from tape (enc_mu) */
+	struct out_batch *cur;        /* being filled by the encoder (enc_mu; sealing: and mu) */
+	uint64_t unsealed;            /* records in tape, enc_in and cur (mu) */
+	uint64_t first_ms;            /* when the oldest of them came */
 	struct out_batch *head, *tail;/* sealed, in memory, oldest first */
 	struct out_batch *inflight;   /* taken by the thread, not yet delivered */
 	size_t mem_bytes;             /* head..tail + inflight (if from memory) */
@@ -247,7 +261,8 @@ note_drop(struct output_queue *q, uint64_t n, const char *where)
 }
 
 /* The batch being filled joins the queue: memory while the spool is empty
- * and memory has room, else the spool; at the caps the oldest go. */
+ * and memory has room, else the spool; at the caps the oldest go. Needs
+ * enc_mu and mu. */
 static void
 seal_locked(struct output_queue *q)
 {
@@ -256,6 +271,9 @@ seal_locked(struct output_queue *q)
 	if (!b || !b->nrec)
 		return;
 	q->cur = NULL;
+	q->unsealed -= b->nrec;
+	if (q->unsealed)
+		q->first_ms = now_ms();   /* came while cur was encoded: a new linger */
 	if (q->sp && (spool_waiting(q->sp) || q->mem_bytes + b->buf.len > q->opt.queue_bytes)) {
 		uint32_t n;
 		while (spool_bytes(q->sp) + b->buf.len > q->opt.spool_max_bytes &&
@@ -288,48 +306,108 @@ seal_locked(struct output_queue *q)
 	q->mem_bytes += b->buf.len;
 }
 
+/* Encode what output_write froze, oldest first, into batches, and seal
+ * the batch being filled when seal (the linger is over, or a flush). */
+static void
+encode_pending(struct output_queue *q, int seal)
+{
+	struct output *o = q->o;
+	struct strbuf t;
+	struct rec_frozen fr;
+	uint64_t n, done = 0, bad = 0;
+	size_t off, at;
+
+	pthread_mutex_lock(&q->enc_mu);
+	pthread_mutex_lock(&q->mu);
+	t = q->tape;
+	q->tape = q->enc_in;
+	q->enc_in = t;
+	n = q->tape_nrec;
+	q->tape_nrec = 0;
+	pthread_mutex_unlock(&q->mu);
+	for (off = 0; done < n; off += fr.len, done++) {
+		if (record_thaw((const uint8_t *)q->enc_in.p + off, q->enc_in.len - off, &fr) < 0)
+			break;          /* never: output_write put whole records */
+		if (!q->cur && !(q->cur = batch_new())) {
+			bad++;
+			continue;
+		}
+		at = q->cur->buf.len;
+		if (o->ops->encode(o, &q->cur->buf, &fr) < 0 || q->cur->buf.oom) {
+			/* Nothing of it stays: this record is lost, and counted. */
+			q->cur->buf.len = at;
+			q->cur->buf.oom = 0;
+			bad++;
+			continue;
+		}
+		q->cur->nrec++;
+		if (q->cur->buf.len >= BATCH_BYTES) {
+			pthread_mutex_lock(&q->mu);
+			seal_locked(q);
+			pthread_cond_signal(&q->wake);
+			pthread_mutex_unlock(&q->mu);
+		}
+	}
+	bad += n - done;
+	strbuf_reset(&q->enc_in);
+	pthread_mutex_lock(&q->mu);
+	if (bad) {
+		q->unsealed -= bad;
+		q->mem_records -= bad;
+		q->st.accepted -= bad;
+		o->written -= bad;
+		o->failed += bad;
+	}
+	if (seal)
+		seal_locked(q);
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->mu);
+	pthread_mutex_unlock(&q->enc_mu);
+}
+
 int
 output_write(struct output *o, const struct record *r)
 {
 	struct output_queue *q = o->q;
 	struct strbuf *sc = &q->scratch;
-	int first;
+	size_t before;
+	int behind, wake;
 
-	/* Encoded outside the lock: the sink's thread must be able to take
-	 * batches while a busy producer writes (a mutex is not fair). */
+	/* Frozen outside the lock: the sink's thread must be able to take
+	 * the tape while a busy producer writes (a mutex is not fair). */
 	strbuf_reset(sc);
-	if (o->ops->encode(o, sc, r) < 0 || sc->oom) {
+	if (record_freeze(sc, r) < 0) {
+		pthread_mutex_lock(&q->mu);
 		o->failed++;
+		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
 	pthread_mutex_lock(&q->mu);
-	if (!q->cur && !(q->cur = batch_new())) {
-		pthread_mutex_unlock(&q->mu);
-		o->failed++;
-		return -1;
-	}
-	strbuf_add(&q->cur->buf, sc->p, sc->len);
-	if (q->cur->buf.oom) {
+	before = q->tape.len;
+	strbuf_add(&q->tape, sc->p, sc->len);
+	if (q->tape.oom) {
 		/* Nothing was appended: this record is lost and counted. */
-		q->cur->buf.oom = 0;
-		pthread_mutex_unlock(&q->mu);
+		q->tape.oom = 0;
 		o->failed++;
+		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
-	first = q->cur->nrec == 0;
-	q->cur->nrec++;
+	q->tape_nrec++;
 	q->mem_records++;
 	q->st.accepted++;
 	o->written++;
-	if (first) {
-		q->cur_ms = now_ms();
-		pthread_cond_signal(&q->wake);
-	}
-	if (q->cur->buf.len >= BATCH_BYTES) {
-		seal_locked(q);
-		pthread_cond_signal(&q->wake);
-	}
+	wake = q->unsealed++ == 0 || (before < ENC_CHUNK && q->tape.len >= ENC_CHUNK);
+	if (q->unsealed == 1)
+		q->first_ms = now_ms();
+	behind = q->tape.len >= TAPE_MAX;
 	pthread_mutex_unlock(&q->mu);
+	/* Signalled unlocked: the thread that wakes does not then wait for
+	 * this one's mutex (and this one does not enter the kernel to hand it
+	 * over). */
+	if (wake)
+		pthread_cond_signal(&q->wake);
+	if (behind)
+		encode_pending(q, 0);
 	return 0;
 }
 
@@ -421,17 +499,29 @@ sink_thread(void *arg)
 		}
 		if (q->stop)
 			break;
+		/* Encoding is this thread's work: a chunk of it, then a batch
+		 * to send, so that neither starves the other. */
+		if (q->tape.len >= ENC_CHUNK) {
+			pthread_mutex_unlock(&q->mu);
+			encode_pending(q, 0);
+			pthread_mutex_lock(&q->mu);
+		}
 		if (!(b = next_locked(q))) {
 			t = now_ms();
-			if (q->cur && q->cur->nrec &&
-			    (q->flush || t >= q->cur_ms + LINGER_MS)) {
-				seal_locked(q);
+			if (q->unsealed && (q->flush || t >= q->first_ms + LINGER_MS)) {
+				pthread_mutex_unlock(&q->mu);
+				encode_pending(q, 1);
+				pthread_mutex_lock(&q->mu);
 				continue;
 			}
+			/* More came while this thread encoded (its signal
+			 * found nobody waiting). */
+			if (q->tape.len >= ENC_CHUNK)
+				continue;
 			q->flush = 0;
 			pthread_cond_broadcast(&q->progress);
-			if (q->cur && q->cur->nrec) {
-				wait_until(q, &q->wake, q->cur_ms + LINGER_MS);
+			if (q->unsealed) {
+				wait_until(q, &q->wake, q->first_ms + LINGER_MS);
 			} else if (q->connected && o->ops->idle) {
 				/* Idle on a connection: a heartbeat now and then, so
 				 * a collector that went away is noticed before the
@@ -550,7 +640,10 @@ output_open(const char *spec, char *err, size_t errlen)
 		goto fail;
 	}
 	strbuf_init(&q->scratch, 4096);
+	strbuf_init(&q->tape, ENC_CHUNK * 2);
+	strbuf_init(&q->enc_in, ENC_CHUNK * 2);
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_mutex_init(&q->enc_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->wake, &ca);
@@ -561,7 +654,10 @@ output_open(const char *spec, char *err, size_t errlen)
 		pthread_cond_destroy(&q->wake);
 		pthread_cond_destroy(&q->progress);
 		pthread_mutex_destroy(&q->mu);
+		pthread_mutex_destroy(&q->enc_mu);
 		strbuf_free(&q->scratch);
+		strbuf_free(&q->tape);
+		strbuf_free(&q->enc_in);
 		spool_close(q->sp);
 		o->ops->close(o);
 		goto fail;
@@ -695,7 +791,9 @@ output_close(struct output *o)
 		} else
 			batch_free(q->inflight);   /* its file stays in the spool */
 		q->inflight = NULL;
-		seal_locked(q);      /* cur joins the list, or the spool's end */
+		/* What is still frozen, and cur, join the list, or the
+		 * spool's end (the thread is gone: the locks are free). */
+		encode_pending(q, 1);
 		/* Memory holds the oldest: it goes in front of the spool,
 		 * newest first so that the order holds. */
 		while ((b = q->head)) {
@@ -729,7 +827,10 @@ output_close(struct output *o)
 	pthread_cond_destroy(&q->wake);
 	pthread_cond_destroy(&q->progress);
 	pthread_mutex_destroy(&q->mu);
+	pthread_mutex_destroy(&q->enc_mu);
 	strbuf_free(&q->scratch);
+	strbuf_free(&q->tape);
+	strbuf_free(&q->enc_in);
 	free(q);
 	free(o->spec);
 	free(o);

@@ -419,6 +419,76 @@ Test(output, forward_packed_forward_message)
 	free(buf);
 }
 
+/* A sink encodes on its own thread, after output_write has returned: what
+ * a record borrows (the flow, its container, DNS and profile names) may be
+ * gone by then, so what the file gets must be what the record said when
+ * it was written, every time, in order. */
+Test(output, records_are_copied_at_write)
+{
+	char path[] = "/tmp/test-output-copy.XXXXXX", spec[64], err[256], *line = NULL;
+	struct inv_label lab[2];
+	struct inv_container c;
+	char name[32], dns[64], lv[32];
+	struct strbuf want;
+	struct flow f;
+	struct record r;
+	struct output *o;
+	size_t cap = 0, i, n = 5000;
+	ssize_t len;
+	FILE *fp;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(spec, sizeof(spec), "json:%s", path);
+	o = output_open(spec, err, sizeof(err));
+	cr_assert_not_null(o, "%s", err);
+	strbuf_init(&want, 1 << 20);
+	for (i = 0; i < n; i++) {
+		c = web;
+		snprintf(name, sizeof(name), "web-%zu", i);
+		snprintf(lv, sizeof(lv), "v%zu", i * 7);
+		lab[0] = (struct inv_label){ "app", lv };
+		lab[1] = labels[1];
+		c.name = name;
+		c.labels = lab;
+		make_flow(&f, (uint16_t)(1000 + i));
+		f.ctr[0] = &c;
+		f.pkts[0] = i;
+		make_record(&r, &f, (int)(i % 3 == 0));
+		snprintf(dns, sizeof(dns), "n%zu.example", i);
+		r.dns[1] = dns;
+		record_json(&want, &r);
+		strbuf_addc(&want, '\n');
+		cr_assert_eq(output_write(o, &r), 0);
+		/* Gone, as far as the sink may know. */
+		memset(&f, 0xa5, sizeof(f));
+		memset(&c, 0x5a, sizeof(c));
+		memset(lab, 0x3c, sizeof(lab));
+		memset(name, 'X', sizeof(name) - 1);
+		memset(dns, 'Y', sizeof(dns) - 1);
+		memset(lv, 'Z', sizeof(lv) - 1);
+	}
+	cr_assert_eq(output_drain(o, 10000), 0);
+	cr_assert_eq(output_stats(o).delivered, n);
+	output_close(o);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	size_t off = 0;
+	for (i = 0; (len = getline(&line, &cap, fp)) > 0; i++) {
+		cr_assert_leq(off + (size_t)len, want.len);
+		cr_assert_eq(memcmp(line, want.p + off, (size_t)len), 0, "record %zu differs:\n%s", i,
+		             line);
+		off += (size_t)len;
+	}
+	cr_assert_eq(i, n);
+	cr_assert_eq(off, want.len);
+	free(line);
+	fclose(fp);
+	unlink(path);
+	strbuf_free(&want);
+}
+
 /* No collector: records wait in memory, spill to the spool when the queue
  * is full, and only the spool's cap drops, oldest first. Every accepted
  * record is accounted for. */
