@@ -1,6 +1,7 @@
 /* community-id.c — Community ID v1 (corelight/community-id-spec, as
  * implemented by Zeek and Wireshark). SHA-1 and base64 come from OpenSSL's
  * libcrypto. Computed once per record, never per packet. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,24 +55,38 @@ community_id_icmp_ports(int v6, uint8_t type, uint8_t code, uint16_t *sport, uin
 
 /* OpenSSL 3 looks an algorithm up by name on every EVP_Digest(EVP_sha1())
  * call, which costs more than the hash itself: fetch it once and keep one
- * context per thread. */
+ * context per thread (sinks' threads hash too), freed when the thread
+ * ends. */
+static EVP_MD *sha1_md;
+static pthread_key_t sha1_key;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void
+ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void
+sha1_init(void)
+{
+	if (!(sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL)))
+		fatalx("libcrypto: SHA-1 unavailable");
+	if (pthread_key_create(&sha1_key, ctx_free) != 0)
+		fatalx("pthread_key_create failed");
+}
+
 static void
 sha1(const uint8_t *in, size_t n, uint8_t *out, unsigned int *outlen)
 {
-	static EVP_MD *md;
-	static __thread EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx;
 
-	if (!md) {
-		EVP_MD *m = EVP_MD_fetch(NULL, "SHA1", NULL);
-		if (!m)
-			fatalx("libcrypto: SHA-1 unavailable");
-		if (!__atomic_compare_exchange_n(&md, &(EVP_MD *){ NULL }, m, 0,
-		                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			EVP_MD_free(m);
+	pthread_once(&sha1_once, sha1_init);
+	if (!(ctx = pthread_getspecific(sha1_key))) {
+		if (!(ctx = EVP_MD_CTX_new()) || pthread_setspecific(sha1_key, ctx) != 0)
+			fatalx("libcrypto: out of memory");
 	}
-	if (!ctx && !(ctx = EVP_MD_CTX_new()))
-		fatalx("libcrypto: out of memory");
-	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, in, n) != 1 ||
+	if (EVP_DigestInit_ex2(ctx, sha1_md, NULL) != 1 || EVP_DigestUpdate(ctx, in, n) != 1 ||
 	    EVP_DigestFinal_ex(ctx, out, outlen) != 1)
 		fatalx("libcrypto: SHA-1 failed");
 }

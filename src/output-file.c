@@ -115,22 +115,19 @@ file_close(struct output *o)
 }
 
 static int
-json_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
+json_encode(struct output *o, struct strbuf *b, const struct record *r)
 {
 	(void)o;
-	record_json_frozen(b, r);
+	record_json(b, r);
 	strbuf_addc(b, '\n');
 	return 0;
 }
 
 static int
-msgpack_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
+msgpack_encode(struct output *o, struct strbuf *b, const struct record *r)
 {
-	msgpack_packer pk;
-
 	(void)o;
-	record_msgpack_packer(&pk, b);
-	record_msgpack_frozen_pk(&pk, r);
+	record_msgpack(b, r);
 	return 0;
 }
 

@@ -132,10 +132,10 @@ fail:
 }
 
 static int
-forward_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
+forward_encode(struct output *o, struct strbuf *b, const struct record *r)
 {
 	struct forward_sink *f = o->priv;
-	uint64_t ns = r->time_ns;
+	uint64_t ns = r->time_ns ? r->time_ns : r->flow->last_ns;
 	uint32_t sec = (uint32_t)(ns / 1000000000u), nsec = (uint32_t)(ns % 1000000000u);
 	unsigned char t[8] = {
 		(unsigned char)(sec >> 24), (unsigned char)(sec >> 16),
@@ -148,7 +148,7 @@ forward_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
 	msgpack_pack_array(&f->pk, 2);
 	msgpack_pack_ext(&f->pk, 8, 0);
 	msgpack_pack_ext_body(&f->pk, t, 8);
-	record_msgpack_frozen_pk(&f->pk, r);
+	record_msgpack_pk(&f->pk, r);
 	return 0;
 }
 

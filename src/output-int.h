@@ -25,34 +25,26 @@ struct out_batch {
 	char chunk[32];              /* Forward: the chunk id, kept for re-sends */
 };
 
-/* A record frozen by the capture thread (record-tape.c): what a sink's
- * thread encodes. */
-struct rec_frozen {
-	enum record_type type;
-	int severity;
-	uint64_t time_ns;            /* the record's time: alert time or last packet */
-	const char *node;            /* NULL: unknown */
-	const uint8_t *ops;          /* record_walk()'s calls (record-walk.h) */
-	size_t nops;
-	size_t len;                  /* the whole frozen record */
-};
-
+/* record-freeze.c: a record copied with everything it borrows (the flow,
+ * its containers and NAT tuples, every string) into one block, so that a
+ * sink's thread can encode it after the capture thread has moved on.
+ * Frozen records are multiples of 8 bytes: appended one after another to
+ * a buffer from malloc, each stays aligned. */
 /* Append r, frozen, to b: 0, or -1 with b as it was (out of memory). */
 int record_freeze(struct strbuf *b, const struct record *r);
-/* The frozen record at p (avail bytes there): 0, or -1 if it is cut short. */
-int record_thaw(const uint8_t *p, size_t avail, struct rec_frozen *fr);
-/* record_json() of a frozen record, and the same map as record_msgpack()
- * through pk (see record_msgpack_packer). */
-void record_json_frozen(struct strbuf *b, const struct rec_frozen *fr);
-void record_msgpack_frozen_pk(msgpack_packer *pk, const struct rec_frozen *fr);
+/* The frozen record at p (8-aligned, avail bytes there), made usable in
+ * place: its record through *r, its length through *len. 0, or -1 if it is
+ * cut short or damaged. Thaw a record once. */
+int record_thaw(uint8_t *p, size_t avail, const struct record **r, size_t *len);
 
 struct output_ops {
 	const char *scheme;
 	/* Parse arg (no I/O towards collectors; files may be checked). */
 	int (*open)(struct output *o, const char *arg, char *err, size_t errlen);
 	/* Append r, framed, to b. -1: not encoded. Called by one thread at
-	 * a time (the sink's, or the producer's when the sink falls behind). */
-	int (*encode)(struct output *o, struct strbuf *b, const struct rec_frozen *r);
+	 * a time (the sink's, or the producer's when the sink falls behind),
+	 * with a thawed record. */
+	int (*encode)(struct output *o, struct strbuf *b, const struct record *r);
 	/* The sink's thread. connect: 0 or -1 (logged by the sink). send: 0
 	 * once the batch is delivered (acknowledged where the protocol can),
 	 * -1 to reconnect and send it again. */
@@ -73,8 +65,9 @@ extern const struct output_ops output_msgpack_ops;
 extern const struct output_ops output_syslog_ops;
 extern const struct output_ops output_forward_ops;
 
-/* record-msgpack.c: a packer appending to b. */
+/* record-msgpack.c: a packer appending to b, and r packed through one. */
 void record_msgpack_packer(msgpack_packer *pk, struct strbuf *b);
+void record_msgpack_pk(msgpack_packer *pk, const struct record *r);
 
 /* The sink's thread: a warning about o (errno appended when err), at most
  * one every 30 s per sink, so a collector that is down does not flood the

@@ -148,7 +148,7 @@ utf8_cut(const char *p, size_t n)
 }
 
 static int
-syslog_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
+syslog_encode(struct output *o, struct strbuf *b, const struct record *r)
 {
 	struct syslog_sink *s = o->priv;
 	struct strbuf *m = &s->msg;
@@ -161,7 +161,7 @@ syslog_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
 	strbuf_addu64(m, (uint64_t)(s->facility * 8 + sev));
 	strbuf_add(m, ">1 ", 3);
 	at = m->len;
-	strbuf_add_time(m, r->time_ns);
+	strbuf_add_time(m, r->time_ns ? r->time_ns : r->flow->last_ns);
 	/* strbuf_add_time quotes for JSON: drop them. */
 	if (!m->oom && m->len >= at + 2 && m->p[at] == '"') {
 		memmove(m->p + at, m->p + at + 1, m->len - at - 2);
@@ -172,7 +172,7 @@ syslog_encode(struct output *o, struct strbuf *b, const struct rec_frozen *r)
 	strbuf_adds(m, " cnetmon ");
 	strbuf_adds(m, s->procid);
 	strbuf_adds(m, alert ? " violation - " : " flow - ");
-	record_json_frozen(m, r);
+	record_json(m, r);
 	if (m->oom)
 		return -1;
 	len = m->len;

@@ -1,12 +1,12 @@
 /* output.c — sink specs ("scheme:arg") to sink ops, and the queue that
  * stands between the capture thread and each sink.
  *
- * The producer (output_write) freezes a record (record-tape.c: a copy of
- * what it prints, no formatting) onto the queue's tape and returns. The
- * sink's thread encodes the tape into the batch being filled, so JSON and
+ * The producer (output_write) freezes a record (record-freeze.c: a copy of
+ * what it prints, no formatting) onto the queue and returns. The sink's
+ * thread encodes frozen records into the batch being filled, so JSON and
  * msgpack are written off the capture thread; when the thread falls behind
- * (a collector that blocks a send) the producer encodes the tape itself, so
- * the tape stays small. One encoder at a time, in tape order (enc_mu).
+ * (a collector that blocks a send) the producer encodes them itself, so
+ * they stay few. One encoder at a time, in order (enc_mu).
  *
  * The sink's thread takes batches in order, oldest first: those in memory,
  * then those spilled to the spool, then the one being filled (after a
@@ -33,8 +33,8 @@
 
 #define BATCH_BYTES   (256 * 1024)   /* a batch is sealed past this */
 #define LINGER_MS     50             /* the longest a record waits for company */
-#define ENC_CHUNK     (64 * 1024)    /* the sink's thread encodes once this much is frozen */
-#define TAPE_MAX      (2u << 20)     /* past this the producer encodes, the thread being busy */
+#define ENC_CHUNK     (256 * 1024)   /* the sink's thread encodes once this much is frozen */
+#define FROZEN_MAX    (4u << 20)     /* past this the producer encodes, the thread being busy */
 #define BACKOFF_MIN   100
 #define DROP_LOG_MS   10000          /* drops are logged at most this often */
 
@@ -64,11 +64,11 @@ struct output_queue {
 	/* Lock order: enc_mu, then mu. */
 	pthread_mutex_t enc_mu;       /* held by the one encoding */
 	struct strbuf scratch;        /* output_write's, one frozen record */
-	struct strbuf tape;           /* frozen records not yet encoded (mu) */
-	uint64_t tape_nrec;
-	struct strbuf enc_in;         /* the encoder's, taken from tape (enc_mu) */
+	struct strbuf frozen;          /* frozen records not yet encoded (mu) */
+	uint64_t nfrozen;
+	struct strbuf enc_in;         /* the encoder's, taken from frozen (enc_mu) */
 	struct out_batch *cur;        /* being filled by the encoder (enc_mu; sealing: and mu) */
-	uint64_t unsealed;            /* records in tape, enc_in and cur (mu) */
+	uint64_t unsealed;            /* records in frozen, enc_in and cur (mu) */
 	uint64_t first_ms;            /* when the oldest of them came */
 	struct out_batch *head, *tail;/* sealed, in memory, oldest first */
 	struct out_batch *inflight;   /* taken by the thread, not yet delivered */
@@ -312,28 +312,28 @@ static void
 encode_pending(struct output_queue *q, int seal)
 {
 	struct output *o = q->o;
+	const struct record *r;
 	struct strbuf t;
-	struct rec_frozen fr;
 	uint64_t n, done = 0, bad = 0;
-	size_t off, at;
+	size_t off, at, len = 0;
 
 	pthread_mutex_lock(&q->enc_mu);
 	pthread_mutex_lock(&q->mu);
-	t = q->tape;
-	q->tape = q->enc_in;
+	t = q->frozen;
+	q->frozen = q->enc_in;
 	q->enc_in = t;
-	n = q->tape_nrec;
-	q->tape_nrec = 0;
+	n = q->nfrozen;
+	q->nfrozen = 0;
 	pthread_mutex_unlock(&q->mu);
-	for (off = 0; done < n; off += fr.len, done++) {
-		if (record_thaw((const uint8_t *)q->enc_in.p + off, q->enc_in.len - off, &fr) < 0)
+	for (off = 0; done < n; off += len, done++) {
+		if (record_thaw((uint8_t *)q->enc_in.p + off, q->enc_in.len - off, &r, &len) < 0)
 			break;          /* never: output_write put whole records */
 		if (!q->cur && !(q->cur = batch_new())) {
 			bad++;
 			continue;
 		}
 		at = q->cur->buf.len;
-		if (o->ops->encode(o, &q->cur->buf, &fr) < 0 || q->cur->buf.oom) {
+		if (o->ops->encode(o, &q->cur->buf, r) < 0 || q->cur->buf.oom) {
 			/* Nothing of it stays: this record is lost, and counted. */
 			q->cur->buf.len = at;
 			q->cur->buf.oom = 0;
@@ -374,7 +374,7 @@ output_write(struct output *o, const struct record *r)
 	int behind, wake;
 
 	/* Frozen outside the lock: the sink's thread must be able to take
-	 * the tape while a busy producer writes (a mutex is not fair). */
+	 * what is frozen while a busy producer writes (a mutex is not fair). */
 	strbuf_reset(sc);
 	if (record_freeze(sc, r) < 0) {
 		pthread_mutex_lock(&q->mu);
@@ -383,23 +383,23 @@ output_write(struct output *o, const struct record *r)
 		return -1;
 	}
 	pthread_mutex_lock(&q->mu);
-	before = q->tape.len;
-	strbuf_add(&q->tape, sc->p, sc->len);
-	if (q->tape.oom) {
+	before = q->frozen.len;
+	strbuf_add(&q->frozen, sc->p, sc->len);
+	if (q->frozen.oom) {
 		/* Nothing was appended: this record is lost and counted. */
-		q->tape.oom = 0;
+		q->frozen.oom = 0;
 		o->failed++;
 		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
-	q->tape_nrec++;
+	q->nfrozen++;
 	q->mem_records++;
 	q->st.accepted++;
 	o->written++;
-	wake = q->unsealed++ == 0 || (before < ENC_CHUNK && q->tape.len >= ENC_CHUNK);
+	wake = q->unsealed++ == 0 || (before < ENC_CHUNK && q->frozen.len >= ENC_CHUNK);
 	if (q->unsealed == 1)
 		q->first_ms = now_ms();
-	behind = q->tape.len >= TAPE_MAX;
+	behind = q->frozen.len >= FROZEN_MAX;
 	pthread_mutex_unlock(&q->mu);
 	/* Signalled unlocked: the thread that wakes does not then wait for
 	 * this one's mutex (and this one does not enter the kernel to hand it
@@ -501,7 +501,7 @@ sink_thread(void *arg)
 			break;
 		/* Encoding is this thread's work: a chunk of it, then a batch
 		 * to send, so that neither starves the other. */
-		if (q->tape.len >= ENC_CHUNK) {
+		if (q->frozen.len >= ENC_CHUNK) {
 			pthread_mutex_unlock(&q->mu);
 			encode_pending(q, 0);
 			pthread_mutex_lock(&q->mu);
@@ -516,7 +516,7 @@ sink_thread(void *arg)
 			}
 			/* More came while this thread encoded (its signal
 			 * found nobody waiting). */
-			if (q->tape.len >= ENC_CHUNK)
+			if (q->frozen.len >= ENC_CHUNK)
 				continue;
 			q->flush = 0;
 			pthread_cond_broadcast(&q->progress);
@@ -640,7 +640,7 @@ output_open(const char *spec, char *err, size_t errlen)
 		goto fail;
 	}
 	strbuf_init(&q->scratch, 4096);
-	strbuf_init(&q->tape, ENC_CHUNK * 2);
+	strbuf_init(&q->frozen, ENC_CHUNK * 2);
 	strbuf_init(&q->enc_in, ENC_CHUNK * 2);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_mutex_init(&q->enc_mu, NULL);
@@ -656,7 +656,7 @@ output_open(const char *spec, char *err, size_t errlen)
 		pthread_mutex_destroy(&q->mu);
 		pthread_mutex_destroy(&q->enc_mu);
 		strbuf_free(&q->scratch);
-		strbuf_free(&q->tape);
+		strbuf_free(&q->frozen);
 		strbuf_free(&q->enc_in);
 		spool_close(q->sp);
 		o->ops->close(o);
@@ -829,7 +829,7 @@ output_close(struct output *o)
 	pthread_mutex_destroy(&q->mu);
 	pthread_mutex_destroy(&q->enc_mu);
 	strbuf_free(&q->scratch);
-	strbuf_free(&q->tape);
+	strbuf_free(&q->frozen);
 	strbuf_free(&q->enc_in);
 	free(q);
 	free(o->spec);

@@ -1,7 +1,7 @@
 /* record-json.c — a record as one JSON object (RFC 8259), the JSON emitter
  * of record-walk.h. Written straight into a strbuf: a record costs a few
  * hundred bytes of appends, no allocation once the buffer has grown. */
-#include "output-int.h"
+#include "output.h"
 #include "record-walk.h"
 
 struct json_ctx {
@@ -166,13 +166,4 @@ record_json(struct strbuf *b, const struct record *r)
 	/* One record is ~700 bytes: reserve once, the appends then only check. */
 	strbuf_reserve(b, 1024);
 	record_walk(r, &json_emit, &j);
-}
-
-void
-record_json_frozen(struct strbuf *b, const struct rec_frozen *fr)
-{
-	struct json_ctx j = { .b = b, .first = 1 };
-
-	strbuf_reserve(b, 1024);
-	tape_replay(fr->ops, fr->nops, &json_emit, &j);
 }

@@ -124,9 +124,9 @@ static const struct rec_emit msgpack_emit = {
 };
 
 void
-record_msgpack_frozen_pk(msgpack_packer *pk, const struct rec_frozen *fr)
+record_msgpack_pk(msgpack_packer *pk, const struct record *r)
 {
-	tape_replay(fr->ops, fr->nops, &msgpack_emit, pk);
+	record_walk(r, &msgpack_emit, pk);
 }
 
 void

@@ -5,6 +5,12 @@
  * JSON path must stay as fast as the hand-written encoder was) and the two
  * encodings cannot list different fields.
  *
+ * Sinks walk records on their own threads, after the capture thread has
+ * moved on: record-freeze.c copies exactly what this walk reads (the
+ * record's strings, the flow, its containers' id, name, image, labels,
+ * namespace and pod, its NAT entry). A field read here must be copied
+ * there too (tests/unit/test-output.c, records_are_copied_at_write).
+ *
  * Private to the record encoders: include only from record-*.c. */
 #ifndef CNETMON_RECORD_WALK_H
 #define CNETMON_RECORD_WALK_H
@@ -20,8 +26,7 @@
 #define RW_INLINE static inline __attribute__((always_inline))
 
 /* Maps and arrays say their size first (msgpack needs it); JSON ignores it.
- * Keys given to key() are string literals the walker knows to be plain
- * ASCII (a frozen record keeps just the pointer);
+ * Keys given to key() are literals the walker knows to be plain ASCII;
  * key_str() and str() carry untrusted bytes (names, labels, DNS names). */
 struct rec_emit {
 	void (*map)(void *c, size_t npairs);
@@ -282,101 +287,6 @@ record_walk(const struct record *r, const struct rec_emit *e, void *c)
 	} else
 		e->nil(c);
 	e->map_end(c);
-}
-
-/* A frozen record (record-tape.c) is the calls record_walk() made, one op
- * byte and its operand each: replayed through an emitter they give the
- * same output as walking the record. */
-enum tape_op {
-	TAPE_MAP = 1,        /* u32 pairs */
-	TAPE_MAP_END,
-	TAPE_KEY,            /* u8 n, a pointer to the walker's literal key */
-	TAPE_KEY_STR,        /* u32 n, n bytes, NUL */
-	TAPE_ARRAY,          /* u32 n */
-	TAPE_ELEM,
-	TAPE_ARRAY_END,
-	TAPE_NIL,
-	TAPE_STR,            /* u32 n, n bytes, NUL */
-	TAPE_LIT,            /* u32 n, n bytes, NUL */
-	TAPE_U64,            /* u64 */
-	TAPE_BOOL,           /* u32 0 or 1 */
-	TAPE_TIME,           /* u64 ns */
-	TAPE_IP,             /* u8 family (4 or 6), 4 or 16 bytes */
-};
-
-/* Replay ops[0..n) into e. -1 when the tape is cut short or holds an
- * unknown op (it never does: output.c made it; checked all the same). */
-RW_INLINE int
-tape_replay(const uint8_t *p, size_t n, const struct rec_emit *e, void *c)
-{
-	const uint8_t *end = p + n;
-	uint32_t u;
-	uint64_t v;
-
-	while (p < end) {
-		uint8_t op = *p++;
-		switch (op) {
-		case TAPE_MAP: case TAPE_ARRAY: case TAPE_BOOL:
-			if (end - p < 4)
-				return -1;
-			memcpy(&u, p, 4);
-			p += 4;
-			if (op == TAPE_MAP)
-				e->map(c, u);
-			else if (op == TAPE_ARRAY)
-				e->array(c, u);
-			else
-				e->boolean(c, (int)u);
-			break;
-		case TAPE_MAP_END:   e->map_end(c); break;
-		case TAPE_ELEM:      e->elem(c); break;
-		case TAPE_ARRAY_END: e->array_end(c); break;
-		case TAPE_NIL:       e->nil(c); break;
-		case TAPE_KEY: {
-			const char *k;
-			if ((size_t)(end - p) < 1 + sizeof(k))
-				return -1;
-			memcpy(&k, p + 1, sizeof(k));
-			e->key(c, k, *p);
-			p += 1 + sizeof(k);
-			break;
-		}
-		case TAPE_KEY_STR: case TAPE_STR: case TAPE_LIT:
-			if (end - p < 4)
-				return -1;
-			memcpy(&u, p, 4);
-			p += 4;
-			if ((size_t)(end - p) < (size_t)u + 1)
-				return -1;
-			if (op == TAPE_LIT)
-				e->lit(c, (const char *)p, u);
-			else if (op == TAPE_STR)
-				e->str(c, (const char *)p);
-			else
-				e->key_str(c, (const char *)p);
-			p += u + 1;
-			break;
-		case TAPE_U64: case TAPE_TIME:
-			if (end - p < 8)
-				return -1;
-			memcpy(&v, p, 8);
-			p += 8;
-			if (op == TAPE_U64)
-				e->u64(c, v);
-			else
-				e->time(c, v);
-			break;
-		case TAPE_IP:
-			if (end - p < 1 || end - p < 1 + (*p == 6 ? 16 : 4))
-				return -1;
-			e->ip(c, *p, p + 1);
-			p += 1 + (*p == 6 ? 16 : 4);
-			break;
-		default:
-			return -1;
-		}
-	}
-	return 0;
 }
 
 #endif

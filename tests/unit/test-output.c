@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "inventory.h"
+#include "nat.h"
 #include "output.h"
 
 static struct inv_label labels[] = {
@@ -428,6 +429,7 @@ Test(output, records_are_copied_at_write)
 	char path[] = "/tmp/test-output-copy.XXXXXX", spec[64], err[256], *line = NULL;
 	struct inv_label lab[2];
 	struct inv_container c;
+	struct nat_entry ne;
 	char name[32], dns[64], lv[32];
 	struct strbuf want;
 	struct flow f;
@@ -455,6 +457,19 @@ Test(output, records_are_copied_at_write)
 		make_flow(&f, (uint16_t)(1000 + i));
 		f.ctr[0] = &c;
 		f.pkts[0] = i;
+		if (i % 2) {
+			memset(&ne, 0, sizeof(ne));
+			ne.orig.family = ne.reply.family = 4;
+			memcpy(ne.orig.src, f.key.addr[0], 4);
+			memcpy(ne.orig.dst, "\x0a\x60\x00\x01", 4);
+			ne.orig.sport = f.key.port[0];
+			ne.orig.dport = (uint16_t)(8000 + i);
+			memcpy(ne.reply.src, f.key.addr[1], 4);
+			memcpy(ne.reply.dst, f.key.addr[0], 4);
+			ne.reply.sport = 80;
+			ne.reply.dport = f.key.port[0];
+			f.nat = &ne;
+		}
 		make_record(&r, &f, (int)(i % 3 == 0));
 		snprintf(dns, sizeof(dns), "n%zu.example", i);
 		r.dns[1] = dns;
@@ -464,6 +479,7 @@ Test(output, records_are_copied_at_write)
 		/* Gone, as far as the sink may know. */
 		memset(&f, 0xa5, sizeof(f));
 		memset(&c, 0x5a, sizeof(c));
+		memset(&ne, 0x77, sizeof(ne));
 		memset(lab, 0x3c, sizeof(lab));
 		memset(name, 'X', sizeof(name) - 1);
 		memset(dns, 'Y', sizeof(dns) - 1);
