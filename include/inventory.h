@@ -35,6 +35,10 @@ struct inv_iface {
 
 struct inv_label {
 	char *key, *value;
+	/* inv_label_hash() of each, so that a profile's label peers are
+	 * passed over without reading the strings; 0: not set (compare the
+	 * text). inv_container_add_label sets them. */
+	uint32_t kh, vh;
 };
 
 struct inv_container {
@@ -83,6 +87,8 @@ int inventory_add_host_addr(struct inventory *inv, const struct inv_addr *a);
 /* Set a string field (frees the old value); -1 on allocation failure. */
 int inv_set(char **field, const char *value);
 /* Label value or NULL. */
+/* Never 0. */
+uint32_t inv_label_hash(const char *s);
 const char *inv_container_label(const struct inv_container *c, const char *key);
 
 /* Parse "192.0.2.1", "2001:db8::1", optionally with "/prefix". 0 or -1. */

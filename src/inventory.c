@@ -122,7 +122,19 @@ inv_container_add_label(struct inv_container *c, const char *key, const char *va
 	}
 	l->key = k;
 	l->value = v;
+	l->kh = inv_label_hash(k);
+	l->vh = inv_label_hash(v);
 	return 0;
+}
+
+uint32_t
+inv_label_hash(const char *s)
+{
+	uint32_t h = 2166136261u;          /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h | 1;
 }
 
 const char *

@@ -42,11 +42,15 @@ struct rhot {
 };
 
 struct cpeer {
-	uint8_t kind, family, prefixlen, pad;
+	uint8_t kind, family, prefixlen;
+	uint8_t literal;          /* PEER_LABEL: the value pattern has no wildcard */
 	int32_t prof;             /* PEER_PROFILE: the profile's index, -1 none */
 	union {
 		uint8_t addr[16];     /* PEER_CIDR */
 		struct dns_glob dns;  /* PEER_DNS, classified once */
+		struct {
+			uint32_t kh, vh;  /* PEER_LABEL: inv_label_hash of key, of a literal value */
+		} label;
 	} u;
 	const char *pattern;      /* into the block */
 	const char *key;
@@ -302,6 +306,11 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 				cp->key = str;
 				str = stpcpy(str, pr->key) + 1;
 			}
+			if (pr->kind == PEER_LABEL && pr->key && pr->pattern) {
+				cp->literal = !strpbrk(pr->pattern, "*?[\\");
+				cp->u.label.kh = inv_label_hash(pr->key);
+				cp->u.label.vh = inv_label_hash(pr->pattern);
+			}
 			needc &= pr->kind == PEER_CONTAINER || pr->kind == PEER_PROFILE ||
 			         pr->kind == PEER_LABEL;
 			needd &= pr->kind == PEER_DNS;
@@ -480,10 +489,28 @@ dns_known(const struct profile_eval *pe, struct endpoint *ep, uint64_t now)
 	return ep->dns_known;
 }
 
+/* label KEY=GLOB: the container's first label of that key decides, as
+ * inv_container_label() finds it. Hashes turn most labels down unread. */
+static int
+label_matches(const struct cpeer *p, const struct inv_container *c)
+{
+	const struct inv_label *l;
+	size_t i;
+
+	for (i = 0; i < c->nlabels; i++) {
+		l = &c->labels[i];
+		if ((l->kh && l->kh != p->u.label.kh) || strcmp(l->key, p->key))
+			continue;
+		if (p->literal)
+			return (!l->vh || l->vh == p->u.label.vh) && !strcmp(l->value, p->pattern);
+		return profile_glob(p->pattern, l->value);
+	}
+	return 0;
+}
+
 static int
 peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep, uint64_t now)
 {
-	const char *v;
 	int i;
 
 	switch (p->kind) {
@@ -500,8 +527,7 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 	case PEER_PROFILE:
 		return ep->c && p->prof >= 0 && profile_index(pe, ep->c) == p->prof;
 	case PEER_LABEL:
-		return ep->c && (v = inv_container_label(ep->c, p->key)) &&
-		       profile_glob(p->pattern, v);
+		return ep->c && label_matches(p, ep->c);
 	case PEER_DNS:
 		for (i = 0; i < dns_known(pe, ep, now); i++)
 			if (dns_glob_match(&p->u.dns, ep->names[i], ep->lens[i]))

@@ -426,3 +426,58 @@ Test(alert, bounded_table_closes_oldest)
 	cr_expect_eq(s.n, 6);
 	alerts_free(a);
 }
+
+/* label KEY=GLOB peers: literal values, globs, a key that is a prefix of
+ * another, and labels set without their hashes (compared by text). */
+Test(profile_eval, label_peers)
+{
+	static const char *text =
+	    "profile db {\n"                                              /* 1 */
+	    "    match name \"db\"\n"                                     /* 2 */
+	    "    ingress allow tcp 5432 from label tier=web\n"            /* 3 */
+	    "    ingress allow tcp 5433 from label tier=\"w*\"\n"         /* 4 */
+	    "    ingress allow tcp 5434 from label tie=web\n"             /* 5 */
+	    "    ingress allow tcp 5435 from label app=frontend\n"        /* 6 */
+	    "    default deny\n"                                          /* 7 */
+	    "}\n";
+	struct fixture fx;
+	struct inv_container *db, *bare;
+	struct inv_label raw[2] = { { "tier", "web", 0, 0 }, { "app", "frontend", 0, 0 } };
+	struct flow f;
+	struct judgement j;
+	static const struct { int port; int from_fe, from_other, from_bare; } want[] = {
+		/* fe: app=frontend tier=web; other: tier=web; bare: same, no hashes */
+		{ 5432, 1, 1, 1 },
+		{ 5433, 1, 1, 1 },
+		{ 5434, 0, 0, 0 },
+		{ 5435, 1, 0, 1 },
+	};
+	size_t i;
+
+	setup_text(&fx, text, 0);
+	profile_eval_free(fx.pe);
+	attrib_free(fx.attrib);
+	db = mkctr(fx.inv, "db", NULL, NULL, "10.0.0.9");
+	bare = mkctr(fx.inv, "bare", NULL, NULL, "10.0.0.8");
+	bare->labels = raw;
+	bare->nlabels = 2;
+	fx.attrib = attrib_build(fx.inv);
+	fx.pe = profile_eval_new(&fx.set, fx.attrib, NULL, 0);
+	cr_assert(fx.pe);
+	(void)db;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		j = judge(&fx, 6, "10.0.0.2", 40000, "10.0.0.9", want[i].port, NULL);
+		cr_expect_eq(j.verdict, want[i].from_fe ? VERDICT_ALLOW : VERDICT_DENY, "fe -> %d",
+		             want[i].port);
+		j = judge(&fx, 6, "10.0.0.4", 40000, "10.0.0.9", want[i].port, NULL);
+		cr_expect_eq(j.verdict, want[i].from_other ? VERDICT_ALLOW : VERDICT_DENY,
+		             "other -> %d", want[i].port);
+		mkflow(&fx, &f, 6, "10.0.0.8", 40000, "10.0.0.9", want[i].port);
+		profile_eval_judge(fx.pe, &f, 0, &j);
+		cr_expect_eq(j.verdict, want[i].from_bare ? VERDICT_ALLOW : VERDICT_DENY,
+		             "bare -> %d", want[i].port);
+	}
+	bare->labels = NULL;
+	bare->nlabels = 0;
+	teardown(&fx);
+}
