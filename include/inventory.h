@@ -52,6 +52,11 @@ struct inv_container {
 	char *cgroup;        /* cgroup path of its main process */
 	struct inv_label *labels;
 	size_t nlabels;
+	/* The profile evaluator's answer for it (profile-eval.c), valid while
+	 * eval_gen is that evaluator's generation: a cache, not inventory.
+	 * Beside labels: judging a flow reads both, one cache line. */
+	uint32_t eval_gen;
+	int32_t eval_prof;
 	int pid;             /* a process inside it, 0 unknown */
 	uint64_t netns;      /* network namespace inode, 0 unknown */
 	int host_network;    /* shares the host's network namespace */
@@ -59,10 +64,6 @@ struct inv_container {
 	size_t nifaces;
 	uint64_t gone_ns;    /* 0 while running; when it was seen gone (kept for a grace period) */
 	int refs;            /* flows naming it: the live scanner frees it only at 0 */
-	/* The profile evaluator's answer for it (profile-eval.c), valid while
-	 * eval_gen is that evaluator's generation: a cache, not inventory. */
-	uint32_t eval_gen;
-	int32_t eval_prof;
 };
 
 struct inventory {

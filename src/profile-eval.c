@@ -46,7 +46,9 @@ struct cpeer {
 	uint8_t literal;          /* PEER_LABEL: the value pattern has no wildcard */
 	int32_t prof;             /* PEER_PROFILE: the profile's index, -1 none */
 	union {
-		uint8_t addr[16];     /* PEER_CIDR */
+		struct {              /* PEER_CIDR: the prefix and its mask, as 64-bit words */
+			uint64_t addr[2], mask[2];
+		} net;
 		struct dns_glob dns;  /* PEER_DNS, classified once */
 		struct {
 			uint32_t kh, vh;  /* PEER_LABEL: inv_label_hash of key, of a literal value */
@@ -78,6 +80,7 @@ struct cdir {                     /* the head of the block; the rest follows in 
 
 struct cprofile {
 	struct cdir *dir[2];      /* [0] ingress, [1] egress: file order */
+	uint32_t span[2];         /* bytes of dir[] a judgement reads first: head, index, rhot[] */
 };
 
 
@@ -203,6 +206,24 @@ align8(size_t n)
 }
 
 /* One direction of profile p into one allocation (see struct cdir). */
+/* A CIDR peer as two masked 64-bit words (bytes in wire order, compared
+ * the same way an address is loaded in in_prefix). */
+static void
+cidr_compile(struct cpeer *cp, const uint8_t addr[16])
+{
+	uint8_t m[16] = { 0 }, a[16];
+	unsigned i, bits = cp->prefixlen;
+
+	for (i = 0; i < 16 && bits; i++) {
+		m[i] = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		bits -= bits >= 8 ? 8 : bits;
+	}
+	for (i = 0; i < 16; i++)
+		a[i] = addr[i] & m[i];
+	memcpy(cp->u.net.addr, a, 16);
+	memcpy(cp->u.net.mask, m, 16);
+}
+
 static int
 compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
             const struct profile **byname, struct cdir **cdp, uint32_t *rule_id)
@@ -288,7 +309,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			cp->family = pr->family;
 			cp->prefixlen = pr->prefixlen;
 			if (pr->kind == PEER_CIDR)
-				memcpy(cp->u.addr, pr->addr, sizeof(cp->u.addr));
+				cidr_compile(cp, pr->addr);
 			cp->prof = -1;
 			if (pr->kind == PEER_PROFILE) {
 				struct profile key = { .name = pr->pattern }, *kp = &key;
@@ -366,6 +387,10 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 		for (k = 0; k < 2; k++)
 			if (compile_dir(pe, &set->p[i], k, byname, &pe->prof[i].dir[k], &id) < 0)
 				goto fail;
+			else
+				pe->prof[i].span[k] = (uint32_t)((const char *)(pe->prof[i].dir[k]->hot +
+				                                               pe->prof[i].dir[k]->n) -
+				                                 (const char *)pe->prof[i].dir[k]);
 	pe->nrules = id;
 	free(byname);
 	return pe;
@@ -438,15 +463,14 @@ struct endpoint {
 static int
 in_prefix(const struct cpeer *p, int family, const uint8_t *a)
 {
-	unsigned full = p->prefixlen / 8, rest = p->prefixlen % 8;
+	uint64_t w[2] = { 0, 0 };
 
 	if (!a || p->family != family)
 		return 0;
-	if (memcmp(p->u.addr, a, full))
-		return 0;
-	return !rest || ((p->u.addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+	memcpy(w, a, family == 4 ? 4 : 16);
+	return (((w[0] ^ p->u.net.addr[0]) & p->u.net.mask[0]) |
+	        ((w[1] ^ p->u.net.addr[1]) & p->u.net.mask[1])) == 0;
 }
-
 static int
 is_loopback(int family, const uint8_t *a)
 {
@@ -645,15 +669,16 @@ is_link_control(const struct flow *f)
 }
 
 static void
-prefetch_dir(const struct cdir *cd)
+prefetch_dir(const struct cprofile *cp, int dir)
 {
-	const char *p = (const char *)cd;
-	size_t i;
+	const char *p = (const char *)cp->dir[dir];
+	uint32_t i, n = cp->span[dir] < 1536 ? cp->span[dir] : 1536;
 
-	/* The head, the index, the rule records and the first peers: a fixed
-	 * span, so that no prefetch waits for the head to say the size (a
-	 * prefetch past the block's end is harmless). */
-	for (i = 0; i < 2048; i += 64)
+	/* The head, the index and the rule records, as far as a judgement
+	 * reads before it knows which rules to look at (the size is kept
+	 * beside the pointer: no waiting for the head). No more: prefetches
+	 * beyond what the core can have in flight stall the loop. */
+	for (i = 0; i < n; i += 64)
 		__builtin_prefetch(p + i);
 }
 
@@ -669,9 +694,9 @@ profile_eval_prefetch(struct profile_eval *pe, struct flow *f)
 	int s = flow_src_side(f), d = flow_dst_side(f), ps, pd;
 
 	if ((ps = profile_index(pe, f->ctr[s])) >= 0)
-		prefetch_dir(pe->prof[ps].dir[1]);
+		prefetch_dir(&pe->prof[ps], 1);
 	if ((pd = profile_index(pe, f->ctr[d])) >= 0)
-		prefetch_dir(pe->prof[pd].dir[0]);
+		prefetch_dir(&pe->prof[pd], 0);
 	/* The judgement will not look them up again. */
 	f->judged.prof[0] = (uint16_t)(ps + 1);
 	f->judged.prof[1] = (uint16_t)(pd + 1);

@@ -51,7 +51,8 @@ fill(struct flow *f, struct record *r, const struct inv_container *c)
 static int
 encode_bench(const char *what, uint64_t n)
 {
-	static struct inv_label lab[] = { { "app", "web" }, { "tier", "frontend" } };
+	static struct inv_label lab[] = { { .key = "app", .value = "web" },
+	                                  { .key = "tier", .value = "frontend" } };
 	static struct inv_container web = {
 		.id = "4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2",
 		.name = "web", .image = "shop/frontend:2.3", .labels = lab, .nlabels = 2,
@@ -86,7 +87,8 @@ encode_bench(const char *what, uint64_t n)
 int
 main(int argc, char **argv)
 {
-	static struct inv_label lab[] = { { "app", "web" }, { "tier", "frontend" } };
+	static struct inv_label lab[] = { { .key = "app", .value = "web" },
+	                                  { .key = "tier", .value = "frontend" } };
 	static struct inv_container web = {
 		.id = "4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2",
 		.name = "web", .image = "shop/frontend:2.3", .labels = lab, .nlabels = 2,

@@ -19,8 +19,8 @@
 #include "output.h"
 
 static struct inv_label labels[] = {
-	{ "app", "web" },
-	{ "bad\xff" "key", "ctl\x01\n\"q\"\\ \xc3\xa9 \xe2\x82" },
+	{ .key = "app", .value = "web" },
+	{ .key = "bad\xff" "key", .value = "ctl\x01\n\"q\"\\ \xc3\xa9 \xe2\x82" },
 };
 static struct inv_container web = {
 	.id = "4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2",
@@ -450,7 +450,7 @@ Test(output, records_are_copied_at_write)
 		c = web;
 		snprintf(name, sizeof(name), "web-%zu", i);
 		snprintf(lv, sizeof(lv), "v%zu", i * 7);
-		lab[0] = (struct inv_label){ "app", lv };
+		lab[0] = (struct inv_label){ .key = "app", .value = lv };
 		lab[1] = labels[1];
 		c.name = name;
 		c.labels = lab;
