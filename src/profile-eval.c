@@ -92,7 +92,8 @@ struct profile_eval {
 	const struct dns_cache *dns;
 	int strict;
 	struct cprofile *prof;
-	char **loc;                     /* "file:line" by rule id */
+	const struct rule **rule_of;    /* by rule id */
+	char **loc;                     /* "file:line" by rule id, made when first asked */
 	size_t nrules;
 	uint32_t gen;                   /* containers' eval_gen for this evaluator's answers */
 };
@@ -278,7 +279,6 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		const struct rule *r = &p->rules[j];
 		struct rhot *h;
 		unsigned needc = 1, needd = 1;
-		char buf[4096];
 
 		if (!!r->egress != egress)
 			continue;
@@ -341,9 +341,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
 		                    (r->npeers && needd ? NEED_DNS : 0));
 		h->id = *rule_id;
-		snprintf(buf, sizeof(buf), "%s:%d", r->file ? r->file : "?", r->line);
-		if (!(pe->loc[(*rule_id)++] = strdup(buf)))
-			return -1;
+		pe->rule_of[(*rule_id)++] = r;
 	}
 	if (cd->seg_rules)
 		index_dir(cd);
@@ -377,8 +375,9 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 		goto fail;
 	pe->prof = calloc(set->n ? set->n : 1, sizeof(*pe->prof));
 	pe->loc = calloc(total ? total : 1, sizeof(*pe->loc));
+	pe->rule_of = calloc(total ? total : 1, sizeof(*pe->rule_of));
 	byname = calloc(set->n ? set->n : 1, sizeof(*byname));
-	if (!pe->prof || !pe->loc || !byname)
+	if (!pe->prof || !pe->loc || !pe->rule_of || !byname)
 		goto fail;
 	for (i = 0; i < set->n; i++)
 		byname[i] = &set->p[i];
@@ -415,6 +414,7 @@ profile_eval_free(struct profile_eval *pe)
 	for (i = 0; i < pe->nrules; i++)
 		free(pe->loc[i]);
 	free(pe->loc);
+	free(pe->rule_of);
 	free(pe->prof);
 	free(pe);
 }
@@ -759,6 +759,22 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 	j->verdict = j->denied ? VERDICT_DENY : allowed ? VERDICT_ALLOW : VERDICT_UNPROFILED;
 }
 
+/* "file:line" of rule id: formatted when a record first names it (most
+ * of a large set never decides anything). */
+static const char *
+rule_loc(const struct profile_eval *pe, uint32_t id)
+{
+	const struct rule *r = pe->rule_of[id];
+	char buf[4096];
+
+	if (!pe->loc[id]) {
+		snprintf(buf, sizeof(buf), "%s:%d", r->file ? r->file : "?", r->line);
+		if (!(pe->loc[id] = strdup(buf)))
+			return "?";
+	}
+	return pe->loc[id];
+}
+
 void
 profile_eval_describe(const struct profile_eval *pe, const struct judgement *j,
                       const struct flow *f, struct record *r)
@@ -793,7 +809,7 @@ profile_eval_describe(const struct profile_eval *pe, const struct judgement *j,
 		return;
 	}
 	r->profile = pe->set->p[j->prof[role] - 1].name;
-	r->rule = j->rule[role] ? pe->loc[j->rule[role] - 1] : "default";
+	r->rule = j->rule[role] ? rule_loc(pe, j->rule[role] - 1) : "default";
 	if (j->denied & (1u << role))
 		r->reason = j->rule[role] ? "explicit deny" : "default deny";
 	else

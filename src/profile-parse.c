@@ -38,6 +38,8 @@ struct parser {
 	int line;
 	struct tok t[MAX_TOKENS];
 	int nt;
+	char *tokbuf;               /* the line's token texts, one after another */
+	size_t tokcap;
 	struct profile *cur;        /* open profile, or NULL */
 	int errors;
 	profile_error_fn err;
@@ -112,10 +114,6 @@ suggest(const char *word, const char *const *cands, size_t n, char *buf, size_t 
 static void
 free_tokens(struct parser *p)
 {
-	int i;
-
-	for (i = 0; i < p->nt; i++)
-		free(p->t[i].text);
 	p->nt = 0;
 }
 
@@ -123,9 +121,21 @@ free_tokens(struct parser *p)
 static int
 lex(struct parser *p, const char *s, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, used = 0;
 
 	p->nt = 0;
+	/* A token's text is at most its span of the line, plus a NUL: one
+	 * buffer for the line's (a malloc per word made loading a thousand
+	 * profiles mostly malloc). */
+	if (p->tokcap < n + MAX_TOKENS + 1) {
+		char *nb = realloc(p->tokbuf, n + MAX_TOKENS + 1);
+		if (!nb) {
+			perr(p, 1, "out of memory");
+			return -1;
+		}
+		p->tokbuf = nb;
+		p->tokcap = n + MAX_TOKENS + 1;
+	}
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		struct tok *t;
@@ -158,17 +168,12 @@ lex(struct parser *p, const char *s, size_t n)
 		 * label team="pay*" is the word team=pay*. One that starts with
 		 * a quote is a string (a quoted peer is never a keyword). */
 		{
-			char *out = malloc(n - i + 1);
+			char *out = p->tokbuf + used;
 			size_t o = 0;
 
-			if (!out) {
-				perr(p, (int)i + 1, "out of memory");
-				return -1;
-			}
 			for (j = i; j < n && !isspace((unsigned char)s[j]) && s[j] != ',' &&
 			            s[j] != '{' && s[j] != '}' && s[j] != '#'; j++) {
 				if ((unsigned char)s[j] < 0x20 || s[j] == 0x7f) {
-					free(out);
 					perr(p, (int)j + 1, "control character 0x%02x", (unsigned char)s[j]);
 					return -1;
 				}
@@ -183,19 +188,18 @@ lex(struct parser *p, const char *s, size_t n)
 					out[o++] = s[j];
 				}
 				if (j >= n) {
-					free(out);
 					perr(p, (int)q + 1, "unterminated string");
 					return -1;
 				}
 			}
 			out[o] = '\0';
 			if (strlen(out) != o) {
-				free(out);
 				perr(p, (int)i + 1, "string holds a NUL byte");
 				return -1;
 			}
 			t->kind = s[i] == '"' ? T_STRING : T_WORD;
 			t->text = out;
+			used += o + 1;
 		}
 		p->nt++;
 		i = j;
@@ -244,9 +248,17 @@ grow(void *arrp, size_t *n, size_t sz, size_t max)
 	void **arr = arrp;
 	char *na;
 
-	if (*n >= max || !(na = realloc(*arr, (*n + 1) * sz)))
+	if (*n >= max)
 		return NULL;
-	*arr = na;
+	/* Capacity doubles (the arrays only ever grow here, from empty, so
+	 * a power of two of elements is where the room runs out). */
+	if ((*n & (*n - 1)) == 0) {
+		if (!(na = realloc(*arr, (*n ? 2 * *n : 1) * sz)))
+			return NULL;
+		*arr = na;
+	} else {
+		na = *arr;
+	}
 	memset(na + *n * sz, 0, sz);
 	return na + (*n)++ * sz;
 }
@@ -738,6 +750,7 @@ profile_load_buffer(struct profile_set *set, const char *name, const char *text,
 		p.line = p.cur->line;
 		perr(&p, 1, "profile '%s' is not closed: '}' missing", p.cur->name);
 	}
+	free(p.tokbuf);
 	return p.errors;
 }
 
