@@ -121,8 +121,9 @@ record_freeze(struct strbuf *b, const struct record *r)
 
 	/* Copy: the structures whole, then what their pointers point to. */
 	fz = (struct frozen *)blk;
-	memset(fz, 0, sizeof(*fz));
 	fz->len = need;
+	fz->has_ctr[0] = fz->has_ctr[1] = 0;
+	fz->has_nat = 0;
 	fz->r = *r;
 	fz->f = *f;
 	fz->r.flow = NULL;
