@@ -80,7 +80,7 @@ struct cdir {                     /* the head of the block; the rest follows in 
 
 struct cprofile {
 	struct cdir *dir[2];      /* [0] ingress, [1] egress: file order */
-	uint32_t span[2];         /* bytes of dir[] a judgement reads first: head, index, rhot[] */
+	uint32_t size[2];         /* bytes of dir[] */
 };
 
 
@@ -227,7 +227,8 @@ cidr_compile(struct cpeer *cp, const uint8_t addr[16])
 
 static int
 compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
-            const struct profile **byname, struct cdir **cdp, uint32_t *rule_id)
+            const struct profile **byname, struct cdir **cdp, uint32_t *sizep,
+            uint32_t *rule_id)
 {
 	size_t j, k, nr = 0, np = 0, nport = 0, strbytes = 0, nseg = 0, off[6];
 	uint32_t pi = 0, po = 0, *cut = NULL;
@@ -262,6 +263,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		free(cut);
 		return -1;
 	}
+	*sizep = (uint32_t)(off[5] + strbytes + 1 < UINT32_MAX ? off[5] + strbytes + 1 : UINT32_MAX);
 	*cdp = cd = (struct cdir *)(void *)block;
 	cd->seg_rules = nseg ? (uint64_t *)(void *)(block + off[0]) : NULL;
 	cd->seg_start = (uint16_t *)(void *)(block + off[1]);
@@ -384,12 +386,9 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 	qsort(byname, set->n, sizeof(*byname), cmp_prof_name);
 	for (i = 0; i < set->n; i++)
 		for (k = 0; k < 2; k++)
-			if (compile_dir(pe, &set->p[i], k, byname, &pe->prof[i].dir[k], &id) < 0)
+			if (compile_dir(pe, &set->p[i], k, byname, &pe->prof[i].dir[k],
+			                &pe->prof[i].size[k], &id) < 0)
 				goto fail;
-			else
-				pe->prof[i].span[k] = (uint32_t)((const char *)(pe->prof[i].dir[k]->hot +
-				                                               pe->prof[i].dir[k]->n) -
-				                                 (const char *)pe->prof[i].dir[k]);
 	pe->nrules = id;
 	free(byname);
 	return pe;
@@ -672,12 +671,11 @@ static void
 prefetch_dir(const struct cprofile *cp, int dir)
 {
 	const char *p = (const char *)cp->dir[dir];
-	uint32_t i, n = cp->span[dir] < 1536 ? cp->span[dir] : 1536;
+	uint32_t i, n = cp->size[dir] < 2048 ? cp->size[dir] : 2048;
 
-	/* The head, the index and the rule records, as far as a judgement
-	 * reads before it knows which rules to look at (the size is kept
-	 * beside the pointer: no waiting for the head). No more: prefetches
-	 * beyond what the core can have in flight stall the loop. */
+	/* The head, the index, the rule records and the first peers (the
+	 * size is kept beside the pointer: no waiting for the head). Measured
+	 * against stopping after the rule records: no slower. */
 	for (i = 0; i < n; i += 64)
 		__builtin_prefetch(p + i);
 }
