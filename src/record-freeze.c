@@ -8,10 +8,13 @@
  * numbers, times, addresses and the Community ID are the sink thread's
  * work. The block:
  *
- *   struct frozen   the record, the flow, both containers, the NAT entry,
- *                   copied whole; their pointers hold offsets into the
- *                   block (0: NULL) until thawed
+ *   struct frozen   the record and the flow, copied whole
+ *   containers      the flow's (0 to 2), then its NAT entry if any, whole
  *   labels          each container's struct inv_label array
+ *
+ * Pointers in the copies hold offsets into the block (0: NULL) until
+ * thawed. Absent parts take no room: most records have no NAT entry, and
+ * without an inventory no containers (the block is then ~350 bytes).
  *   strings         NUL-terminated, then padding to 8 bytes
  *
  * Thawing turns the offsets back into pointers, in place. */
@@ -27,11 +30,10 @@
 
 struct frozen {
 	uint64_t len;                 /* the whole block, a multiple of 8 */
-	uint8_t has_ctr[2], has_nat;
+	uint32_t ctr_at[2];           /* where each container's copy is, 0: none */
+	uint32_t nat_at;              /* where the NAT entry's copy is, 0: none */
 	struct record r;
 	struct flow f;
-	struct inv_container c[2];
-	struct nat_entry nat;
 };
 
 /* The record's strings: copied on freezing, their offsets fixed on
@@ -84,6 +86,7 @@ record_freeze(struct strbuf *b, const struct record *r)
 	size_t need = sizeof(struct frozen), at, base, i, k;
 	size_t lstack[2][16];
 	struct frozen *fz;
+	struct inv_container *cc;
 	struct inv_label *lab;
 	const struct inv_container *c;
 	uint8_t *blk;
@@ -94,6 +97,9 @@ record_freeze(struct strbuf *b, const struct record *r)
 		rlen[i] = s ? strlen(s) : 0;
 		need += s ? rlen[i] + 1 : 0;
 	}
+	for (k = 0; k < 2; k++)
+		need += f->ctr[k] ? sizeof(struct inv_container) : 0;
+	need += f->nat ? pad8(sizeof(struct nat_entry)) : 0;
 	for (k = 0; k < 2; k++) {
 		if (!(c = f->ctr[k]))
 			continue;
@@ -122,23 +128,29 @@ record_freeze(struct strbuf *b, const struct record *r)
 	/* Copy: the structures whole, then what their pointers point to. */
 	fz = (struct frozen *)blk;
 	fz->len = need;
-	fz->has_ctr[0] = fz->has_ctr[1] = 0;
-	fz->has_nat = 0;
+	fz->ctr_at[0] = fz->ctr_at[1] = fz->nat_at = 0;
 	fz->r = *r;
 	fz->f = *f;
 	fz->r.flow = NULL;
 	fz->f.ctr[0] = fz->f.ctr[1] = NULL;
 	fz->f.nat = NULL;
-	if (f->nat) {
-		fz->has_nat = 1;
-		fz->nat = *f->nat;
-	}
 	at = sizeof(*fz);
+	for (k = 0; k < 2; k++) {
+		if (!f->ctr[k])
+			continue;
+		fz->ctr_at[k] = (uint32_t)at;
+		at += sizeof(struct inv_container);
+	}
+	if (f->nat) {
+		fz->nat_at = (uint32_t)at;
+		memcpy(blk + at, f->nat, sizeof(struct nat_entry));
+		at += pad8(sizeof(struct nat_entry));
+	}
 	for (k = 0; k < 2; k++) {
 		if (!(c = f->ctr[k]))
 			continue;
-		fz->has_ctr[k] = 1;
-		fz->c[k] = (struct inv_container){
+		cc = (struct inv_container *)(blk + fz->ctr_at[k]);
+		*cc = (struct inv_container){
 			.nlabels = c->nlabels,
 			.labels = (struct inv_label *)(uintptr_t)at,
 		};
@@ -149,10 +161,10 @@ record_freeze(struct strbuf *b, const struct record *r)
 	for (k = 0; k < 2; k++) {
 		if (!(c = f->ctr[k]))
 			continue;
+		cc = (struct inv_container *)(blk + fz->ctr_at[k]);
 		for (i = 0; i < NCTR_STRS; i++)
-			put_str(blk, &at, &FIELD(&fz->c[k], ctr_strs[i]), FIELD(c, ctr_strs[i]),
-			        clen[k][i]);
-		lab = (struct inv_label *)(blk + (uintptr_t)fz->c[k].labels);
+			put_str(blk, &at, &FIELD(cc, ctr_strs[i]), FIELD(c, ctr_strs[i]), clen[k][i]);
+		lab = (struct inv_label *)(blk + (uintptr_t)cc->labels);
 		for (i = 0; i < c->nlabels; i++) {
 			put_str(blk, &at, (const char **)&lab[i].key, c->labels[i].key, llen[k][2 * i]);
 			put_str(blk, &at, (const char **)&lab[i].value, c->labels[i].value,
@@ -190,6 +202,7 @@ int
 record_thaw(uint8_t *p, size_t avail, const struct record **rp, size_t *lenp)
 {
 	struct frozen *fz = (struct frozen *)p;
+	struct inv_container *c;
 	struct inv_label *lab;
 	uintptr_t loff;
 	size_t i, k, len;
@@ -203,23 +216,33 @@ record_thaw(uint8_t *p, size_t avail, const struct record **rp, size_t *lenp)
 		if (thaw_str(p, len, &FIELD(&fz->r, rec_strs[i])) < 0)
 			return -1;
 	for (k = 0; k < 2; k++) {
-		if (!fz->has_ctr[k])
+		fz->f.ctr[k] = NULL;
+		if (!fz->ctr_at[k])
 			continue;
+		if (fz->ctr_at[k] < sizeof(*fz) || (fz->ctr_at[k] & 7) ||
+		    fz->ctr_at[k] > len - sizeof(*c))
+			return -1;
+		c = (struct inv_container *)(p + fz->ctr_at[k]);
 		for (i = 0; i < NCTR_STRS; i++)
-			if (thaw_str(p, len, &FIELD(&fz->c[k], ctr_strs[i])) < 0)
+			if (thaw_str(p, len, &FIELD(c, ctr_strs[i])) < 0)
 				return -1;
-		loff = (uintptr_t)fz->c[k].labels;
-		if (loff > len || fz->c[k].nlabels > (len - loff) / sizeof(*lab))
+		loff = (uintptr_t)c->labels;
+		if (loff > len || (loff & 7) || c->nlabels > (len - loff) / sizeof(*lab))
 			return -1;
 		lab = (struct inv_label *)(p + loff);
-		fz->c[k].labels = lab;
-		for (i = 0; i < fz->c[k].nlabels; i++)
+		c->labels = lab;
+		for (i = 0; i < c->nlabels; i++)
 			if (thaw_str(p, len, (const char **)&lab[i].key) < 0 || !lab[i].key ||
 			    thaw_str(p, len, (const char **)&lab[i].value) < 0 || !lab[i].value)
 				return -1;
-		fz->f.ctr[k] = &fz->c[k];
+		fz->f.ctr[k] = c;
 	}
-	fz->f.nat = fz->has_nat ? &fz->nat : NULL;
+	fz->f.nat = NULL;
+	if (fz->nat_at) {
+		if (fz->nat_at < sizeof(*fz) || fz->nat_at > len - sizeof(struct nat_entry))
+			return -1;
+		fz->f.nat = (struct nat_entry *)(p + fz->nat_at);
+	}
 	fz->r.flow = &fz->f;
 	*rp = &fz->r;
 	*lenp = len;
