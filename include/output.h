@@ -101,8 +101,6 @@ struct output {
 	const struct output_ops *ops;
 	char *spec;
 	void *priv;
-	/* Records accepted into the queue / refused (could not be encoded). */
-	unsigned long long written, failed;
 	struct output_queue *q;
 };
 

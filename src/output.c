@@ -62,12 +62,9 @@ struct output_queue {
 	int started, stop, flush, reopen, connected, ever_connected;
 
 	/* Lock order: enc_mu, then mu. */
-	pthread_mutex_t enc_mu;       /* held by the one encoding */
 	struct strbuf scratch;        /* output_write's, one frozen record */
 	struct strbuf frozen;          /* frozen records not yet encoded (mu) */
 	uint64_t nfrozen;
-	struct strbuf enc_in;         /* the encoder's, taken from frozen (enc_mu) */
-	struct out_batch *cur;        /* being filled by the encoder (enc_mu; sealing: and mu) */
 	uint64_t unsealed;            /* records in frozen, enc_in and cur (mu) */
 	uint64_t first_ms;            /* when the oldest of them came */
 	struct out_batch *head, *tail;/* sealed, in memory, oldest first */
@@ -89,6 +86,13 @@ struct output_queue {
 		unsigned backoff_max_ms, close_timeout_ms;
 	} opt;
 	struct output_stats st;
+
+	/* The encoder's, on cache lines of their own: output_write writes the
+	 * fields above for every record, and the sink's thread reads these
+	 * for every record it encodes. */
+	_Alignas(64) pthread_mutex_t enc_mu;  /* held by the one encoding */
+	struct strbuf enc_in;         /* taken from frozen (enc_mu) */
+	struct out_batch *cur;        /* being filled by the encoder (enc_mu; sealing: and mu) */
 };
 
 void
@@ -355,8 +359,6 @@ encode_pending(struct output_queue *q, int seal)
 		q->unsealed -= bad;
 		q->mem_records -= bad;
 		q->st.accepted -= bad;
-		o->written -= bad;
-		o->failed += bad;
 	}
 	if (seal)
 		seal_locked(q);
@@ -376,26 +378,20 @@ output_write(struct output *o, const struct record *r)
 	/* Frozen outside the lock: the sink's thread must be able to take
 	 * what is frozen while a busy producer writes (a mutex is not fair). */
 	strbuf_reset(sc);
-	if (record_freeze(sc, r) < 0) {
-		pthread_mutex_lock(&q->mu);
-		o->failed++;
-		pthread_mutex_unlock(&q->mu);
+	if (record_freeze(sc, r) < 0)
 		return -1;
-	}
 	pthread_mutex_lock(&q->mu);
 	before = q->frozen.len;
 	strbuf_add(&q->frozen, sc->p, sc->len);
 	if (q->frozen.oom) {
 		/* Nothing was appended: this record is lost and counted. */
 		q->frozen.oom = 0;
-		o->failed++;
 		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
 	q->nfrozen++;
 	q->mem_records++;
 	q->st.accepted++;
-	o->written++;
 	wake = q->unsealed++ == 0 || (before < ENC_CHUNK && q->frozen.len >= ENC_CHUNK);
 	if (q->unsealed == 1)
 		q->first_ms = now_ms();
@@ -618,7 +614,8 @@ output_open(const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	o = calloc(1, sizeof(*o));
-	q = calloc(1, sizeof(*q));
+	if ((q = aligned_alloc(64, (sizeof(*q) + 63) & ~(size_t)63)))
+		memset(q, 0, sizeof(*q));
 	if (!o || !q || !(o->spec = strdup(spec))) {
 		free(o);
 		free(q);
