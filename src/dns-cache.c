@@ -89,6 +89,8 @@ struct dns_cache {
 	uint64_t filter[(1u << FILTER_BITS) / 64];
 	struct dns_addr *slot;      /* open addressing, at most half full */
 	uint32_t mask;
+	uint32_t max_mask;          /* the table grows up to this */
+	uint32_t naddr;             /* addresses in it */
 	struct dns_entry *ent;
 	struct hnode *heap[2];
 	uint32_t free_ent;          /* free list of entries */
@@ -183,6 +185,32 @@ slot_remove(struct dns_cache *c, uint32_t i)
 		}
 	}
 	c->slot[i].names = NULL;
+	c->naddr--;
+}
+
+/* Double the table. It starts small and grows as addresses come, at most
+ * half full: a node that sees a few thousand addresses keeps its table in
+ * cache (sized for the cap up front, it was 4 MiB of scattered slots).
+ * -1 when memory is short (the table stays as it is). */
+static int
+grow_table(struct dns_cache *c)
+{
+	uint32_t nmask = 2 * c->mask + 1, i, j;
+	struct dns_addr *ns = calloc((size_t)nmask + 1, sizeof(*ns));
+
+	if (!ns)
+		return -1;
+	for (i = 0; i <= c->mask; i++) {
+		if (!c->slot[i].names)
+			continue;
+		for (j = c->slot[i].h & nmask; ns[j].names; j = (j + 1) & nmask)
+			;
+		ns[j] = c->slot[i];
+	}
+	free(c->slot);
+	c->slot = ns;
+	c->mask = nmask;
+	return 0;
 }
 
 static uint16_t
@@ -331,8 +359,9 @@ dns_cache_new(size_t max_entries)
 	if (!(c = calloc(1, sizeof(*c))))
 		return NULL;
 	c->max = max_entries;
-	c->mask = (uint32_t)(nb - 1);
-	c->slot = calloc(nb, sizeof(*c->slot));
+	c->max_mask = (uint32_t)(nb - 1);
+	c->mask = (uint32_t)((nb < 1024 ? nb : 1024) - 1);
+	c->slot = calloc((size_t)c->mask + 1, sizeof(*c->slot));
 	c->ent = calloc(max_entries, sizeof(*c->ent));
 	c->heap[H_EXP] = calloc(max_entries, sizeof(struct hnode));
 	c->heap[H_SEQ] = calloc(max_entries, sizeof(struct hnode));
@@ -395,6 +424,14 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 		errno = EINVAL;
 		return -1;
 	}
+	/* Room for one more address, at most half full (three quarters if
+	 * the table could not grow: never full, a probe must end). */
+	if (2 * (c->naddr + 1) > c->mask + 1 &&
+	    (c->mask >= c->max_mask || grow_table(c) < 0) &&
+	    4 * (uint64_t)(c->naddr + 1) > 3 * ((uint64_t)c->mask + 1)) {
+		errno = ENOMEM;
+		return -1;
+	}
 	if (ttl < DNS_TTL_MIN)
 		ttl = DNS_TTL_MIN;
 	if (ttl > DNS_TTL_MAX)
@@ -455,6 +492,7 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 		}
 		ad = &c->slot[si];
 		ad->names = names;
+		c->naddr++;
 		ad->h = h;
 		ad->n = 0;
 		ad->cap = 2;

@@ -552,3 +552,48 @@ Test(dns, bad_arguments)
 	dns_cache_free(dc);
 	dns_cache_free(NULL);
 }
+
+/* The address table starts small and doubles as addresses come (up to the
+ * cap's size): every address is still found after each growth, and
+ * eviction (slots removed, runs shifted) keeps working on the grown table. */
+Test(dns, table_grows_and_keeps_every_address)
+{
+	enum { MAX = 5000 };
+	struct dns_cache *dc = dns_cache_new(MAX);
+	char name[32];
+	struct dns_answer p;
+	uint8_t a[4];
+	const char *got;
+	int i;
+
+	cr_assert_not_null(dc);
+	for (i = 0; i < 2 * MAX; i++) {
+		a[0] = 10, a[1] = (uint8_t)(i >> 16), a[2] = (uint8_t)(i >> 8), a[3] = (uint8_t)i;
+		snprintf(name, sizeof(name), "n%d.grow.test", i);
+		p = pair(name, name, a, 3600);
+		cr_assert_eq(dns_cache_add(dc, &p, T0 + (uint64_t)i), 0, "add %d", i);
+		if (i == MAX - 1) {
+			/* All of the first MAX, after the table grew from 1,024 slots. */
+			for (int k = 0; k < MAX; k++) {
+				uint8_t b[4] = { 10, (uint8_t)(k >> 16), (uint8_t)(k >> 8), (uint8_t)k };
+				char want[32];
+				snprintf(want, sizeof(want), "n%d.grow.test", k);
+				got = dns_cache_name(dc, 4, b);
+				cr_assert(got && !strcmp(got, want), "address %d: %s", k, got ? got : "none");
+			}
+		}
+	}
+	/* The cache holds MAX: the least recently learned went, the rest are there. */
+	cr_assert_eq(dns_cache_stats(dc)->entries, MAX);
+	for (i = 0; i < 2 * MAX; i++) {
+		a[0] = 10, a[1] = (uint8_t)(i >> 16), a[2] = (uint8_t)(i >> 8), a[3] = (uint8_t)i;
+		got = dns_cache_name(dc, 4, a);
+		if (i < MAX) {
+			cr_expect_null(got, "address %d should have been evicted", i);
+		} else {
+			snprintf(name, sizeof(name), "n%d.grow.test", i);
+			cr_expect(got && !strcmp(got, name), "address %d: %s", i, got ? got : "none");
+		}
+	}
+	dns_cache_free(dc);
+}
