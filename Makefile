@@ -129,6 +129,26 @@ fuzz: build-fuzz/fuzz-read
 	build-fuzz/fuzz-read -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -timeout=10 build-fuzz/corpus $(FUZZ_CORPUS)
 
+# The profile parser and set checks, seeded with profiles/.
+fuzz-profile: build-fuzz/fuzz-profile
+	mkdir -p build-fuzz/corpus-profile
+	build-fuzz/fuzz-profile -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -timeout=10 build-fuzz/corpus-profile profiles
+
+# Passive DNS (parser and cache, UDP and TCP framing), seeded with the
+# generated test messages.
+fuzz-dns: build-fuzz/fuzz-dns
+	mkdir -p build-fuzz/corpus-dns build-fuzz/seeds-dns
+	/usr/bin/python3 tests/dns/gen-dns-cases.py --seeds build-fuzz/seeds-dns
+	build-fuzz/fuzz-dns -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -timeout=10 build-fuzz/corpus-dns build-fuzz/seeds-dns
+
+# Graph files (JSON and msgpack), seeded with tests/graph/.
+fuzz-graph: build-fuzz/fuzz-graph
+	mkdir -p build-fuzz/corpus-graph
+	build-fuzz/fuzz-graph -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 build-fuzz/corpus-graph tests/graph
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5
