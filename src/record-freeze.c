@@ -11,16 +11,14 @@
  *   struct frozen   the record and the flow, copied whole
  *   containers      the flow's (0 to 2), then its NAT entry if any, whole
  *   labels          each container's struct inv_label array
- *
- * Pointers in the copies hold offsets into the block (0: NULL) until
- * thawed. Absent parts take no room: most records have no NAT entry, and
- * without an inventory no containers (the block is then ~350 bytes).
  *   strings         NUL-terminated, then padding to 8 bytes
  *
- * Thawing turns the offsets back into pointers, in place. */
+ * Pointers in the copies hold offsets into the block (0: NULL) until
+ * thawed; thawing turns them back into pointers, in place. Absent parts
+ * take no room: most records have no NAT entry, and without an inventory
+ * no containers (the block is then ~350 bytes). */
 #include <stddef.h>
 #include <stdint.h>
-
 #include <stdlib.h>
 #include <string.h>
 
