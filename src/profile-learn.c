@@ -1376,21 +1376,32 @@ cmp_rtarget(const void *a, const void *b, void *ctx)
 	return cmp_peer(ctx, x->fkind, x->fid, y->fkind, y->fid);
 }
 
+/* The flows of n items, and the span of time they cover (0 when none). */
+static uint64_t
+items_total(const struct item *it, size_t n, uint64_t *first, uint64_t *last)
+{
+	uint64_t flows = 0;
+	size_t i;
+
+	*first = *last = 0;
+	for (i = 0; i < n; i++) {
+		flows += it[i].flows;
+		if (!*first || it[i].first < *first)
+			*first = it[i].first;
+		if (it[i].last > *last)
+			*last = it[i].last;
+	}
+	return flows;
+}
+
 static void
 write_dns_rules(const struct learner *l, struct strbuf *b, const struct rtarget *rt, size_t nrt,
                 const struct item *it, size_t n)
 {
-	uint64_t flows = 0, first = 0, last = 0;
+	uint64_t first, last, flows = items_total(it, n, &first, &last);
 	size_t i;
 	int udp;
 
-	for (i = 0; i < n; i++) {
-		flows += it[i].flows;
-		if (!first || it[i].first < first)
-			first = it[i].first;
-		if (it[i].last > last)
-			last = it[i].last;
-	}
 	if (!nrt) {
 		strbuf_adds(b, "    # No DNS resolver was seen: give `cnetmon learn --resolver ADDR`\n"
 		               "    # to let this workload look names up.\n");
@@ -1420,12 +1431,10 @@ write_dns_rules(const struct learner *l, struct strbuf *b, const struct rtarget 
 static void
 write_resolver_ingress(const struct learner *l, struct strbuf *b, const struct item *it, size_t n)
 {
-	uint64_t flows = 0;
+	uint64_t first, last, flows = items_total(it, n, &first, &last);
 	size_t i;
 	int udp;
 
-	for (i = 0; i < n; i++)
-		flows += it[i].flows;
 	strbuf_adds(b, "    # A DNS resolver: every learned workload may query it (");
 	add_count(b, flows, "lookup flow", "lookup flows");
 	strbuf_adds(b, " from containers seen)\n");
@@ -1490,18 +1499,12 @@ write_profile(struct learner *l, int wl, const struct item *it, size_t n,
 	struct strbuf *b = &w->text;
 	const struct item *dns = NULL;
 	size_t i, j, ndns = 0;
-	uint64_t flows = 0, first = 0, last = 0;
+	uint64_t first, last, flows;
 	int lastdir = -1, resolver_done = 0;
 
-	for (i = 0; i < n; i++) {
-		/* Flows are counted on the side that opened them, or, for
-		 * flows from outside, on the side that accepted them. */
-		flows += it[i].flows;
-		if (!first || it[i].first < first)
-			first = it[i].first;
-		if (it[i].last > last)
-			last = it[i].last;
-	}
+	/* Flows are counted on the side that opened them, or, for flows
+	 * from outside, on the side that accepted them. */
+	flows = items_total(it, n, &first, &last);
 	write_header(l, w, b, flows, first, last);
 	strbuf_adds(b, "profile ");
 	strbuf_adds(b, w->name);
