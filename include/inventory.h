@@ -94,6 +94,8 @@ const char *inv_container_label(const struct inv_container *c, const char *key);
 
 /* Parse "192.0.2.1", "2001:db8::1", optionally with "/prefix". 0 or -1. */
 int inv_addr_parse(const char *s, struct inv_addr *a);
+/* The netmask of a prefix of plen bits (0-128), as bytes in wire order. */
+void inv_prefix_mask(unsigned plen, uint8_t mask[16]);
 /* "aa:bb:cc:dd:ee:ff". 0 or -1. */
 int inv_mac_parse(const char *s, uint8_t mac[6]);
 

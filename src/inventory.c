@@ -181,6 +181,15 @@ inventory_add_host_addr(struct inventory *inv, const struct inv_addr *a)
 	return 0;
 }
 
+void
+inv_prefix_mask(unsigned plen, uint8_t mask[16])
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++, plen = plen > 8 ? plen - 8 : 0)
+		mask[i] = plen >= 8 ? 0xff : (uint8_t)(0xff00u >> plen);
+}
+
 int
 inv_addr_parse(const char *s, struct inv_addr *a)
 {

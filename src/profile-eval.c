@@ -212,13 +212,10 @@ align8(size_t n)
 static void
 cidr_compile(struct cpeer *cp, const uint8_t addr[16])
 {
-	uint8_t m[16] = { 0 }, a[16];
-	unsigned i, bits = cp->prefixlen;
+	uint8_t m[16], a[16];
+	unsigned i;
 
-	for (i = 0; i < 16 && bits; i++) {
-		m[i] = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-		bits -= bits >= 8 ? 8 : bits;
-	}
+	inv_prefix_mask(cp->prefixlen, m);
 	for (i = 0; i < 16; i++)
 		a[i] = addr[i] & m[i];
 	memcpy(cp->u.net.addr, a, 16);

@@ -442,6 +442,7 @@ learn_add_resolver(struct learner *l, const char *text)
 {
 	struct inv_addr a;
 	int plen, bytes, i, idx, *slot;
+	uint8_t mask[16];
 
 	if (inv_addr_parse(text, &a) < 0) {
 		errno = EINVAL;
@@ -449,9 +450,9 @@ learn_add_resolver(struct learner *l, const char *text)
 	}
 	bytes = a.family == 6 ? 16 : 4;
 	plen = strchr(text, '/') ? a.prefixlen : bytes * 8;
+	inv_prefix_mask((unsigned)plen, mask);
 	for (i = 0; i < bytes; i++) {        /* host bits must be clear, as in a profile */
-		int keep = plen >= (i + 1) * 8 ? 8 : plen > i * 8 ? plen - i * 8 : 0;
-		if (a.addr[i] & (uint8_t)~(keep ? 0xff << (8 - keep) : 0)) {
+		if (a.addr[i] & ~mask[i]) {
 			errno = EINVAL;
 			return -1;
 		}

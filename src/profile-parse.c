@@ -407,13 +407,13 @@ static int
 mask_host_bits(uint8_t *a, int family, int plen)
 {
 	int bytes = family == 6 ? 16 : 4, i, set = 0;
+	uint8_t mask[16];
 
+	inv_prefix_mask((unsigned)plen, mask);
 	for (i = 0; i < bytes; i++) {
-		int keep = plen >= (i + 1) * 8 ? 8 : plen > i * 8 ? plen - i * 8 : 0;
-		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
-		if (a[i] & ~mask)
+		if (a[i] & ~mask[i])
 			set = 1;
-		a[i] &= mask;
+		a[i] &= mask[i];
 	}
 	return set;
 }

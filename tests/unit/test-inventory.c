@@ -256,3 +256,23 @@ Test(attrib, host_network_containers_are_not_named_by_address)
 	attrib_free(a);
 	inventory_free(inv);
 }
+
+Test(inventory, prefix_masks)
+{
+	static const struct { unsigned plen; uint8_t want[16]; } c[] = {
+		{ 0, { 0 } },
+		{ 1, { 0x80 } },
+		{ 12, { 0xff, 0xf0 } },
+		{ 24, { 0xff, 0xff, 0xff } },
+		{ 32, { 0xff, 0xff, 0xff, 0xff } },
+		{ 65, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80 } },
+		{ 128, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	};
+	uint8_t m[16];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		inv_prefix_mask(c[i].plen, m);
+		cr_expect_eq(memcmp(m, c[i].want, 16), 0, "/%u", c[i].plen);
+	}
+}
