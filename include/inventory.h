@@ -90,6 +90,10 @@ int inv_set(char **field, const char *value);
 /* Label value or NULL. */
 /* Never 0. */
 uint32_t inv_label_hash(const char *s);
+/* The container's first label of key (kh: inv_label_hash(key)), or NULL.
+ * Labels of other keys are passed over by hash, their strings unread. */
+const struct inv_label *inv_container_label_find(const struct inv_container *c,
+                                                 const char *key, uint32_t kh);
 const char *inv_container_label(const struct inv_container *c, const char *key);
 
 /* Parse "192.0.2.1", "2001:db8::1", optionally with "/prefix". 0 or -1. */

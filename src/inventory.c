@@ -137,15 +137,23 @@ inv_label_hash(const char *s)
 	return h | 1;
 }
 
-const char *
-inv_container_label(const struct inv_container *c, const char *key)
+const struct inv_label *
+inv_container_label_find(const struct inv_container *c, const char *key, uint32_t kh)
 {
 	size_t i;
 
 	for (i = 0; i < c->nlabels; i++)
-		if (!strcmp(c->labels[i].key, key))
-			return c->labels[i].value;
+		if ((!c->labels[i].kh || c->labels[i].kh == kh) && !strcmp(c->labels[i].key, key))
+			return &c->labels[i];
 	return NULL;
+}
+
+const char *
+inv_container_label(const struct inv_container *c, const char *key)
+{
+	const struct inv_label *l = inv_container_label_find(c, key, inv_label_hash(key));
+
+	return l ? l->value : NULL;
 }
 
 struct inv_iface *

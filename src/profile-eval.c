@@ -510,22 +510,17 @@ dns_known(const struct profile_eval *pe, struct endpoint *ep, uint64_t now)
 }
 
 /* label KEY=GLOB: the container's first label of that key decides, as
- * inv_container_label() finds it. Hashes turn most labels down unread. */
+ * for selectors. A literal value is turned down by hash, unread. */
 static int
 label_matches(const struct cpeer *p, const struct inv_container *c)
 {
-	const struct inv_label *l;
-	size_t i;
+	const struct inv_label *l = inv_container_label_find(c, p->key, p->u.label.kh);
 
-	for (i = 0; i < c->nlabels; i++) {
-		l = &c->labels[i];
-		if ((l->kh && l->kh != p->u.label.kh) || strcmp(l->key, p->key))
-			continue;
-		if (p->literal)
-			return (!l->vh || l->vh == p->u.label.vh) && !strcmp(l->value, p->pattern);
-		return profile_glob(p->pattern, l->value);
-	}
-	return 0;
+	if (!l)
+		return 0;
+	if (p->literal)
+		return (!l->vh || l->vh == p->u.label.vh) && !strcmp(l->value, p->pattern);
+	return profile_glob(p->pattern, l->value);
 }
 
 static int
