@@ -80,11 +80,13 @@ struct profile {
 	int default_line;         /* 0 when omitted */
 };
 
+struct arena;
 struct profile_set {
 	struct profile *p;
 	size_t n;
-	char **files;             /* every file read, owned */
+	char **files;             /* every file read */
 	size_t nfiles;
+	struct arena *arena;      /* all of the above lives in it (made on first load) */
 };
 
 /* Errors go to a callback as they are found, already formatted

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "arena.h"
 #include "inventory.h"
 #include "profile.h"
 
@@ -36,7 +37,7 @@ struct parser {
 	struct profile_set *set;
 	const char *file;           /* owned by set->files */
 	int line;
-	struct tok t[MAX_TOKENS];
+	struct tok *t;              /* MAX_TOKENS of them, unset past nt */
 	int nt;
 	char *tokbuf;               /* the line's token texts, one after another */
 	size_t tokcap;
@@ -117,6 +118,20 @@ free_tokens(struct parser *p)
 	p->nt = 0;
 }
 
+/* What ends a word: white space (isspace in the C locale), ',', '{', '}',
+ * '#'. What needs a look inside one: '"' and control characters. */
+static const uint8_t word_end[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+	[','] = 1, ['{'] = 1, ['}'] = 1, ['#'] = 1,
+};
+static const uint8_t word_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1,
+	[0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1,
+	[0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, [0x7f] = 1,
+	['"'] = 1,
+};
+
 /* Split one line (no newline) into tokens. -1 on a lexical error (reported). */
 static int
 lex(struct parser *p, const char *s, size_t n)
@@ -171,15 +186,14 @@ lex(struct parser *p, const char *s, size_t n)
 			char *out = p->tokbuf + used;
 			size_t o = 0;
 
-			for (j = i; j < n && !isspace((unsigned char)s[j]) && s[j] != ',' &&
-			            s[j] != '{' && s[j] != '}' && s[j] != '#'; j++) {
+			for (j = i; j < n && !word_end[(unsigned char)s[j]]; j++) {
+				if (!word_special[(unsigned char)s[j]]) {
+					out[o++] = s[j];
+					continue;
+				}
 				if ((unsigned char)s[j] < 0x20 || s[j] == 0x7f) {
 					perr(p, (int)j + 1, "control character 0x%02x", (unsigned char)s[j]);
 					return -1;
-				}
-				if (s[j] != '"') {
-					out[o++] = s[j];
-					continue;
 				}
 				size_t q = j;
 				for (j++; j < n && s[j] != '"'; j++) {
@@ -242,26 +256,8 @@ value(struct parser *p, int i, const char *what)
 
 /* ---- pieces ------------------------------------------------------------ */
 
-static void *
-grow(void *arrp, size_t *n, size_t sz, size_t max)
-{
-	void **arr = arrp;
-	char *na;
-
-	if (*n >= max)
-		return NULL;
-	/* Capacity doubles (the arrays only ever grow here, from empty, so
-	 * a power of two of elements is where the room runs out). */
-	if ((*n & (*n - 1)) == 0) {
-		if (!(na = realloc(*arr, (*n ? 2 * *n : 1) * sz)))
-			return NULL;
-		*arr = na;
-	} else {
-		na = *arr;
-	}
-	memset(na + *n * sz, 0, sz);
-	return na + (*n)++ * sz;
-}
+/* Every array and string of a set is in its arena (freed with the set). */
+#define grow(p, arrp, n, sz, max) arena_grow((p)->set->arena, arrp, n, sz, max)
 
 static int
 valid_name(const char *s)
@@ -284,12 +280,10 @@ split_label(struct parser *p, const struct tok *t, char **key, char **pattern)
 		perr(p, t->col, "label selector '%s' must be KEY=GLOB", t->text);
 		return -1;
 	}
-	*key = strndup(t->text, (size_t)(eq - t->text));
-	*pattern = strdup(eq + 1);
+	*key = arena_strndup(p->set->arena, t->text, (size_t)(eq - t->text));
+	*pattern = arena_strdup(p->set->arena, eq + 1);
 	if (!*key || !*pattern) {
-		free(*key);
-		free(*pattern);
-		*key = *pattern = NULL;
+		perr(p, t->col, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -308,7 +302,7 @@ parse_match(struct parser *p)
 		     "namespace)");
 		return;
 	}
-	if (!(m = grow(&p->cur->matches, &p->cur->nmatches, sizeof(*m), 10000))) {
+	if (!(m = grow(p, &p->cur->matches, &p->cur->nmatches, sizeof(*m), 10000))) {
 		perr(p, p->t[0].col, "too many match lines");
 		return;
 	}
@@ -331,7 +325,7 @@ parse_match(struct parser *p)
 		}
 		if (!(v = value(p, i + 1, kinds[k])))
 			goto drop;
-		if (!(s = grow(&m->sel, &m->nsel, sizeof(*s), 64))) {
+		if (!(s = grow(p, &m->sel, &m->nsel, sizeof(*s), 64))) {
 			perr(p, p->t[i].col, "too many selectors");
 			goto drop;
 		}
@@ -339,18 +333,14 @@ parse_match(struct parser *p)
 		if (s->kind == SEL_LABEL) {
 			if (split_label(p, &p->t[i + 1], &s->key, &s->pattern) < 0)
 				goto drop;
-		} else if (!(s->pattern = strdup(v))) {
+		} else if (!(s->pattern = arena_strdup(p->set->arena, v))) {
+			perr(p, p->t[i].col, "out of memory");
 			goto drop;
 		}
 	}
 	return;
 drop:
 	/* Never half a match line: a selector left out would widen it. */
-	for (i = 0; i < (int)m->nsel; i++) {
-		free(m->sel[i].key);
-		free(m->sel[i].pattern);
-	}
-	free(m->sel);
 	p->cur->nmatches--;
 }
 
@@ -428,7 +418,7 @@ parse_peer(struct parser *p, int *i, struct rule *r)
 	char buf[64];
 	const char *v;
 
-	if (!(pe = grow(&r->peers, &r->npeers, sizeof(*pe), 4096))) {
+	if (!(pe = grow(p, &r->peers, &r->npeers, sizeof(*pe), 4096))) {
 		perr(p, t->col, "too many peers");
 		return -1;
 	}
@@ -481,7 +471,8 @@ parse_peer(struct parser *p, int *i, struct rule *r)
 		if (pe->kind == PEER_LABEL) {
 			if (split_label(p, &p->t[*i + 1], &pe->key, &pe->pattern) < 0)
 				return -1;
-		} else if (!(pe->pattern = strdup(v))) {
+		} else if (!(pe->pattern = arena_strdup(p->set->arena, v))) {
+			perr(p, p->t[*i + 1].col, "out of memory");
 			return -1;
 		}
 		if (pe->kind == PEER_PROFILE && !valid_name(v)) {
@@ -508,7 +499,7 @@ parse_rule(struct parser *p)
 	char buf[64];
 	size_t k;
 
-	if (!(r = grow(&p->cur->rules, &p->cur->nrules, sizeof(*r), MAX_RULES))) {
+	if (!(r = grow(p, &p->cur->rules, &p->cur->nrules, sizeof(*r), MAX_RULES))) {
 		perr(p, p->t[0].col, "too many rules");
 		return;
 	}
@@ -569,7 +560,7 @@ parse_rule(struct parser *p)
 		}
 		if (parse_port(p, &p->t[i], &pr) < 0)
 			goto drop;
-		if (!(slot = grow(&r->ports, &r->nports, sizeof(*slot), 65536))) {
+		if (!(slot = grow(p, &r->ports, &r->nports, sizeof(*slot), 65536))) {
 			perr(p, p->t[i].col, "too many ports");
 			goto drop;
 		}
@@ -607,12 +598,6 @@ parse_rule(struct parser *p)
 	}
 	return;
 drop:
-	free(r->ports);
-	for (k = 0; k < r->npeers; k++) {
-		free(r->peers[k].key);
-		free(r->peers[k].pattern);
-	}
-	free(r->peers);
 	p->cur->nrules--;
 }
 
@@ -645,11 +630,15 @@ open_profile(struct parser *p)
 		perr(p, p->t[3].col, "nothing may follow '{' on the profile line");
 		return;
 	}
-	if (!(pr = grow(&p->set->p, &p->set->n, sizeof(*pr), MAX_PROFILES))) {
+	if (!(pr = grow(p, &p->set->p, &p->set->n, sizeof(*pr), MAX_PROFILES))) {
 		perr(p, p->t[0].col, "too many profiles");
 		return;
 	}
-	pr->name = strdup(name);
+	if (!(pr->name = arena_strdup(p->set->arena, name))) {
+		perr(p, p->t[1].col, "out of memory");
+		p->set->n--;
+		return;
+	}
 	pr->file = p->file;
 	pr->line = p->line;
 	p->cur = pr;
@@ -712,11 +701,15 @@ statement(struct parser *p)
 static char *
 set_add_file(struct profile_set *set, const char *name)
 {
-	char **slot = grow(&set->files, &set->nfiles, sizeof(*slot), 100000);
+	char **slot;
 
-	if (!slot)
+	if (!set->arena && !(set->arena = arena_new()))
 		return NULL;
-	return *slot = strdup(name);
+	if (!(slot = arena_grow(set->arena, &set->files, &set->nfiles, sizeof(*slot), 100000)))
+		return NULL;
+	if (!(*slot = arena_strdup(set->arena, name)))
+		set->nfiles--;
+	return *slot;
 }
 
 int
@@ -726,8 +719,9 @@ profile_load_buffer(struct profile_set *set, const char *name, const char *text,
 	struct parser p = { .set = set, .err = err, .data = data };
 	size_t off = 0;
 
-	if (!(p.file = set_add_file(set, name))) {
-		p.file = name;
+	if (!(p.file = set_add_file(set, name)) ||
+	    !(p.t = malloc(MAX_TOKENS * sizeof(*p.t)))) {
+		p.file = p.file ? p.file : name;
 		perr(&p, 1, "out of memory");
 		return p.errors;
 	}
@@ -751,6 +745,7 @@ profile_load_buffer(struct profile_set *set, const char *name, const char *text,
 		perr(&p, 1, "profile '%s' is not closed: '}' missing", p.cur->name);
 	}
 	free(p.tokbuf);
+	free(p.t);
 	return p.errors;
 }
 
@@ -873,7 +868,7 @@ set_error(profile_error_fn err, void *data, const char *file, int line, int col,
  * filed. With a thousand profiles this is what keeps `check -I` and the
  * first flow of each container cheap. */
 struct sel_anchor {
-	char *key;                /* "n\x01NAME" or "l\x01KEY\x01VALUE" */
+	const char *a, *b;        /* a name (b NULL), or a label's key and value: the set's */
 	uint32_t prof;
 };
 
@@ -891,21 +886,24 @@ is_literal(const char *pat)
 	return !strpbrk(pat, "*?[\\");
 }
 
-static char *
-anchor_key(int label, const char *a, const char *b)
+/* Names before labels, then by text: the order anchors are sorted in. */
+static int
+anchor_cmp(const char *a1, const char *b1, const char *a2, const char *b2)
 {
-	char *k;
+	int c;
 
-	if (label)
-		return asprintf(&k, "l\x01%s\x01%s", a, b) < 0 ? NULL : k;
-	return asprintf(&k, "n\x01%s", a) < 0 ? NULL : k;
+	if (!b1 != !b2)
+		return b1 ? 1 : -1;
+	if ((c = strcmp(a1, a2)) || !b1)
+		return c;
+	return strcmp(b1, b2);
 }
 
 static int
 cmp_anchor(const void *a, const void *b)
 {
 	const struct sel_anchor *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
+	int c = anchor_cmp(x->a, x->b, y->a, y->b);
 
 	return c ? c : (x->prof > y->prof) - (x->prof < y->prof);
 }
@@ -913,12 +911,8 @@ cmp_anchor(const void *a, const void *b)
 void
 profile_selindex_free(struct profile_selindex *ix)
 {
-	size_t i;
-
 	if (!ix)
 		return;
-	for (i = 0; i < ix->nanchors; i++)
-		free(ix->anchors[i].key);
 	free(ix->anchors);
 	free(ix->unfiled);
 	free(ix);
@@ -936,13 +930,16 @@ profile_selindex_new(const struct profile_set *set)
 	for (i = 0; i < set->n; i++)
 		cap += set->p[i].nmatches;
 	if (!(ix->unfiled = calloc(set->n ? set->n : 1, sizeof(*ix->unfiled))) ||
-	    !(ix->anchors = calloc(cap ? cap : 1, sizeof(*ix->anchors))))
-		goto fail;
+	    !(ix->anchors = calloc(cap ? cap : 1, sizeof(*ix->anchors)))) {
+		profile_selindex_free(ix);
+		return NULL;
+	}
 	for (i = 0; i < set->n; i++) {
 		const struct profile *p = &set->p[i];
 		size_t first = ix->nanchors;
 		for (m = 0; m < p->nmatches; m++) {
 			const struct selector *an = NULL;
+			struct sel_anchor *x;
 			for (k = 0; k < p->matches[m].nsel && !an; k++) {
 				const struct selector *sl = &p->matches[m].sel[k];
 				if ((sl->kind == SEL_NAME || sl->kind == SEL_LABEL) && is_literal(sl->pattern))
@@ -950,41 +947,36 @@ profile_selindex_new(const struct profile_set *set)
 			}
 			if (!an)
 				break;
-			ix->anchors[ix->nanchors].prof = (uint32_t)i;
-			ix->anchors[ix->nanchors].key = an->kind == SEL_LABEL
-			        ? anchor_key(1, an->key, an->pattern) : anchor_key(0, an->pattern, NULL);
-			if (!ix->anchors[ix->nanchors].key)
-				goto fail;
-			ix->nanchors++;
+			x = &ix->anchors[ix->nanchors++];
+			x->prof = (uint32_t)i;
+			x->a = an->kind == SEL_LABEL ? an->key : an->pattern;
+			x->b = an->kind == SEL_LABEL ? an->pattern : NULL;
 		}
 		if (m < p->nmatches || !p->nmatches) {
-			while (ix->nanchors > first)
-				free(ix->anchors[--ix->nanchors].key);
+			ix->nanchors = first;
 			ix->unfiled[ix->nunfiled++] = (uint32_t)i;
 		}
 	}
 	qsort(ix->anchors, ix->nanchors, sizeof(*ix->anchors), cmp_anchor);
 	return ix;
-fail:
-	profile_selindex_free(ix);
-	return NULL;
 }
 
-/* Call fn for each profile filed under key (ascending) until it returns 0. */
+/* Call fn for each profile filed under the name a (b NULL) or the label
+ * a=b, ascending, until it returns 0. */
 static void
-each_filed(const struct profile_selindex *ix, const char *key,
+each_filed(const struct profile_selindex *ix, const char *a, const char *b,
            int (*fn)(uint32_t prof, void *data), void *data)
 {
 	size_t lo = 0, hi = ix->nanchors;
 
 	while (lo < hi) {             /* the first entry with this key */
 		size_t mid = (lo + hi) / 2;
-		if (strcmp(ix->anchors[mid].key, key) < 0)
+		if (anchor_cmp(ix->anchors[mid].a, ix->anchors[mid].b, a, b) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < ix->nanchors && !strcmp(ix->anchors[lo].key, key); lo++)
+	for (; lo < ix->nanchors && !anchor_cmp(ix->anchors[lo].a, ix->anchors[lo].b, a, b); lo++)
 		if (!fn(ix->anchors[lo].prof, data))
 			break;
 }
@@ -995,20 +987,15 @@ each_candidate(const struct profile_selindex *ix, const struct inv_container *c,
                int (*fn)(uint32_t prof, void *data), void *data)
 {
 	size_t i;
-	char *key;
 
 	for (i = 0; i < ix->nunfiled; i++)
 		if (!fn(ix->unfiled[i], data))
 			break;
-	if (c->name && (key = anchor_key(0, c->name, NULL))) {
-		each_filed(ix, key, fn, data);
-		free(key);
-	}
+	if (c->name)
+		each_filed(ix, c->name, NULL, fn, data);
 	for (i = 0; i < c->nlabels; i++)
-		if ((key = anchor_key(1, c->labels[i].key, c->labels[i].value))) {
-			each_filed(ix, key, fn, data);
-			free(key);
-		}
+		if (c->labels[i].key && c->labels[i].value)
+			each_filed(ix, c->labels[i].key, c->labels[i].value, fn, data);
 }
 
 struct first_ctx {
@@ -1038,22 +1025,6 @@ profile_selindex_first(const struct profile_selindex *ix, const struct inv_conta
 	return x.best == UINT32_MAX ? -1 : (int)x.best;
 }
 
-struct all_ctx {
-	const struct profile_selindex *ix;
-	const struct inv_container *c;
-	uint8_t *hit;                 /* per profile: 1 selects */
-};
-
-static int
-all_fn(uint32_t prof, void *data)
-{
-	struct all_ctx *x = data;
-
-	if (!x->hit[prof] && profile_selects(&x->ix->set->p[prof], x->c))
-		x->hit[prof] = 1;
-	return 1;
-}
-
 static int
 cmp_name_ref(const void *a, const void *b)
 {
@@ -1062,34 +1033,80 @@ cmp_name_ref(const void *a, const void *b)
 	return strcmp(*x, *y);
 }
 
+/* Profiles by name, then file order. */
+static int
+cmp_prof_by_name(const void *a, const void *b)
+{
+	const struct profile *const *x = a, *const *y = b;
+	int c = strcmp((*x)->name, (*y)->name);
+
+	return c ? c : (*x > *y) - (*x < *y);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct all_ctx {
+	const struct profile_selindex *ix;
+	const struct inv_container *c;
+	uint32_t *hits;               /* profiles selecting c, in the order found */
+	size_t nhits;
+};
+
+static int
+all_fn(uint32_t prof, void *data)
+{
+	struct all_ctx *x = data;
+	size_t i;
+
+	for (i = 0; i < x->nhits; i++)  /* a handful at most */
+		if (x->hits[i] == prof)
+			return 1;
+	if (profile_selects(&x->ix->set->p[prof], x->c))
+		x->hits[x->nhits++] = prof;
+	return 1;
+}
+
 int
 profile_check_set(const struct profile_set *set, const struct inventory *inv,
                   profile_error_fn err, void *data)
 {
 	struct profile_selindex *ix = NULL;
-	const char **names;
-	uint8_t *hit = NULL;
+	const struct profile **byname = NULL, **first_of = NULL;
+	const char **names = NULL;
+	uint32_t *hits = NULL;
 	size_t i, j, k, l, nn = 0;
 	int errors = 0;
 
-	/* Names sorted once: a thousand profiles with `profile` peers each. */
-	if (!(names = calloc(set->n ? set->n : 1, sizeof(*names))))
-		return errors + 1;
+	/* Names sorted once: duplicates are neighbours, and a thousand
+	 * profiles with `profile` peers each look names up. */
+	if (!(names = calloc(set->n ? set->n : 1, sizeof(*names))) ||
+	    !(byname = calloc(set->n ? set->n : 1, sizeof(*byname))) ||
+	    !(first_of = calloc(set->n ? set->n : 1, sizeof(*first_of)))) {
+		errors++;
+		goto out;
+	}
 	for (i = 0; i < set->n; i++)
 		if (set->p[i].name)
-			names[nn++] = set->p[i].name;
-	qsort(names, nn, sizeof(*names), cmp_name_ref);
+			byname[nn++] = &set->p[i];
+	qsort(byname, nn, sizeof(*byname), cmp_prof_by_name);
+	for (i = 0; i < nn; i++) {
+		names[i] = byname[i]->name;
+		if (i && !strcmp(byname[i]->name, byname[i - 1]->name))
+			first_of[byname[i] - set->p] = first_of[byname[i - 1] - set->p]
+			                               ? first_of[byname[i - 1] - set->p] : byname[i - 1];
+	}
 	for (i = 0; i < set->n; i++) {
-		const struct profile *a = &set->p[i];
-		for (j = 0; a->name && j < i; j++) {
-			const struct profile *b = &set->p[j];
-			if (b->name && !strcmp(a->name, b->name)) {
-				set_error(err, data, a->file, a->line, 1,
-				          "profile '%s' is already defined at %s:%d", a->name, b->file,
-				          b->line);
-				errors++;
-				break;
-			}
+		const struct profile *a = &set->p[i], *b = first_of[i];
+		if (b) {
+			set_error(err, data, a->file, a->line, 1,
+			          "profile '%s' is already defined at %s:%d", a->name, b->file, b->line);
+			errors++;
 		}
 		for (k = 0; k < a->nrules; k++) {
 			for (l = 0; l < a->rules[k].npeers; l++) {
@@ -1107,34 +1124,31 @@ profile_check_set(const struct profile_set *set, const struct inventory *inv,
 		}
 	}
 	if (inv && inv->n && (!(ix = profile_selindex_new(set)) ||
-	                      !(hit = calloc(set->n ? set->n : 1, 1)))) {
-		free(names);
-		profile_selindex_free(ix);
-		return errors + 1;
+	                      !(hits = calloc(set->n ? set->n : 1, sizeof(*hits))))) {
+		errors++;
+		goto out;
 	}
 	for (i = 0; inv && i < inv->n; i++) {
 		const struct inv_container *c = inv->c[i];
-		struct all_ctx x = { ix, c, hit };
-		const struct profile *first = NULL;
+		struct all_ctx x = { ix, c, hits, 0 };
+		const struct profile *first;
 
-		memset(hit, 0, set->n);
 		each_candidate(ix, c, all_fn, &x);
-		for (j = 0; j < set->n; j++) {
-			if (!hit[j])
-				continue;
-			if (!first) {
-				first = &set->p[j];
-				continue;
-			}
-			set_error(err, data, set->p[j].file, set->p[j].line, 1,
+		qsort(hits, x.nhits, sizeof(*hits), cmp_u32);   /* file order */
+		for (j = 1; j < x.nhits; j++) {
+			first = &set->p[hits[0]];
+			set_error(err, data, set->p[hits[j]].file, set->p[hits[j]].line, 1,
 			          "container '%s' is selected by profile '%s' and by '%s' (%s:%d): "
-			          "one profile per container", c->name ? c->name : "?", set->p[j].name,
-			          first->name, first->file, first->line);
+			          "one profile per container", c->name ? c->name : "?",
+			          set->p[hits[j]].name, first->name, first->file, first->line);
 			errors++;
 		}
 	}
-	free(hit);
+out:
+	free(hits);
 	free(names);
+	free(byname);
+	free(first_of);
 	profile_selindex_free(ix);
 	return errors;
 }
@@ -1223,32 +1237,6 @@ profile_error_stderr(const char *msg, void *data)
 void
 profile_set_free(struct profile_set *set)
 {
-	size_t i, j, k;
-
-	for (i = 0; i < set->n; i++) {
-		struct profile *p = &set->p[i];
-		for (j = 0; j < p->nmatches; j++) {
-			for (k = 0; k < p->matches[j].nsel; k++) {
-				free(p->matches[j].sel[k].key);
-				free(p->matches[j].sel[k].pattern);
-			}
-			free(p->matches[j].sel);
-		}
-		free(p->matches);
-		for (j = 0; j < p->nrules; j++) {
-			free(p->rules[j].ports);
-			for (k = 0; k < p->rules[j].npeers; k++) {
-				free(p->rules[j].peers[k].key);
-				free(p->rules[j].peers[k].pattern);
-			}
-			free(p->rules[j].peers);
-		}
-		free(p->rules);
-		free(p->name);
-	}
-	free(set->p);
-	for (i = 0; i < set->nfiles; i++)
-		free(set->files[i]);
-	free(set->files);
+	arena_free(set->arena);
 	memset(set, 0, sizeof(*set));
 }

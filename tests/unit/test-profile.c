@@ -188,6 +188,14 @@ Test(profile, file_structure_errors)
 	cr_expect_eq(profile_check_set(&set, NULL, collect, &e), 1);
 	cr_expect_str_eq(e.msg[0], "t.profile:3:1: profile 'a' is already defined at t.profile:1");
 	profile_set_free(&set);
+	/* Every later definition points at the first, in file order. */
+	load(&set, "profile b {\n}\nprofile a {\n}\nprofile a {\n}\nprofile c {\n}\n"
+	     "profile a {\n}\nprofile b {\n}\n", &e);
+	cr_expect_eq(profile_check_set(&set, NULL, collect, &e), 3);
+	cr_expect_str_eq(e.msg[0], "t.profile:5:1: profile 'a' is already defined at t.profile:3");
+	cr_expect_str_eq(e.msg[1], "t.profile:9:1: profile 'a' is already defined at t.profile:3");
+	cr_expect_str_eq(e.msg[2], "t.profile:11:1: profile 'b' is already defined at t.profile:1");
+	profile_set_free(&set);
 }
 
 Test(profile, garbage_never_crashes)
@@ -252,4 +260,32 @@ Test(profile, selection_and_or_globs)
 	inventory_free(inv);
 	inv_container_free(b);
 	inv_container_free(c);
+}
+
+/* Profiles filed under literal names and labels, and unfiled ones (globs):
+ * a container is checked against all that may select it, and only those. */
+Test(profile, two_profiles_select_one_container)
+{
+	struct profile_set set;
+	struct errs e;
+	struct inventory *inv = inventory_new();
+	struct inv_container *x = ctr("x", "img", "01", "x", NULL);
+	struct inv_container *y = ctr("app", "img", "02", "y", NULL);
+	struct inv_container *z = ctr("z", "img", "03", "x-", NULL);
+
+	cr_assert_eq(load(&set, "profile byname {\n match name x\n}\n"
+	                        "profile bylabel {\n match label app=x\n}\n"
+	                        "profile other {\n match label app=y\n}\n"
+	                        "profile glob {\n match name \"x*\"\n}\n"
+	                        "profile notname {\n match label x=app\n}\n", &e), 0);
+	inventory_add(inv, x);
+	inventory_add(inv, y);
+	inventory_add(inv, z);
+	cr_expect_eq(profile_check_set(&set, inv, collect, &e), 2);
+	cr_expect(strstr(e.msg[0], "t.profile:4:1: container 'x' is selected by profile 'bylabel' "
+	                           "and by 'byname' (t.profile:1)") != NULL, "%s", e.msg[0]);
+	cr_expect(strstr(e.msg[1], "t.profile:10:1: container 'x' is selected by profile 'glob' "
+	                           "and by 'byname' (t.profile:1)") != NULL, "%s", e.msg[1]);
+	profile_set_free(&set);
+	inventory_free(inv);
 }
