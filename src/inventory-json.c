@@ -180,7 +180,8 @@ load_container(struct loader *l, json_t *o, struct inventory *inv, size_t idx)
 			if (!json_is_string(v))
 				return lerr(l, "%s.labels.%s: expected a string", where, key);
 			if (inv_container_add_label(c, key, json_string_value(v)) < 0)
-				return lerr(l, "%s.labels: too many labels", where);
+				return lerr(l, "%s.labels.%s: more than 1024 labels, a label of more than "
+				            "1 MiB, or out of memory", where, key);
 		}
 	}
 	if ((v = json_object_get(o, "interfaces")) && !json_is_null(v)) {

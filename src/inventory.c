@@ -2,6 +2,8 @@
  * addresses and MACs. Counts are capped so that a hostile inventory file or
  * runtime state cannot make us allocate without bound. */
 #include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,33 @@
 
 #define INV_MAX_CONTAINERS (1u << 20)
 #define INV_MAX_LABELS     1024
+#define INV_MAX_LABEL_TEXT (1u << 20)  /* a key and its value, bytes */
 #define INV_MAX_IFACES     256
 #define INV_MAX_ADDRS      256
 #define INV_MAX_HOST_ADDRS 4096
+
+/* A container's labels and their text in one allocation: judging a flow
+ * reads a label of each end, and the array and its strings then sit in a
+ * cache line or two instead of one allocation per string. The header
+ * before the array keeps the room; c->labels points past it. */
+struct label_block {
+	uint32_t cap;             /* labels the array has room for */
+	uint32_t scap, sused;     /* bytes of text after the array: room, used */
+	uint32_t pad;
+	struct inv_label l[];
+};
+
+static struct label_block *
+label_block(struct inv_label *l)
+{
+	return l ? (struct label_block *)(void *)((char *)l - offsetof(struct label_block, l)) : NULL;
+}
+
+static char *
+label_text(struct label_block *b)
+{
+	return (char *)&b->l[b->cap];
+}
 
 struct inventory *
 inventory_new(void)
@@ -41,11 +67,7 @@ inv_container_free(struct inv_container *c)
 	free(c->pod);
 	free(c->pod_uid);
 	free(c->cgroup);
-	for (i = 0; i < c->nlabels; i++) {
-		free(c->labels[i].key);
-		free(c->labels[i].value);
-	}
-	free(c->labels);
+	free(label_block(c->labels));
 	for (i = 0; i < c->nifaces; i++)
 		free(c->ifaces[i].addrs);
 	free(c->ifaces);
@@ -112,18 +134,50 @@ inv_set(char **field, const char *value)
 int
 inv_container_add_label(struct inv_container *c, const char *key, const char *value)
 {
+	struct label_block *b = label_block(c->labels), *nb;
+	size_t klen = strlen(key) + 1, vlen, need, cap, scap, i;
 	struct inv_label *l;
-	char *k = strdup(key), *v = strdup(value ? value : "");
+	char *text;
 
-	if (!k || !v || !(l = push(&c->labels, &c->nlabels, sizeof(*l), INV_MAX_LABELS))) {
-		free(k);
-		free(v);
+	value = value ? value : "";
+	vlen = strlen(value) + 1;
+	if (c->nlabels >= INV_MAX_LABELS || klen + vlen > INV_MAX_LABEL_TEXT)
 		return -1;
+	need = (b ? b->sused : 0) + klen + vlen;   /* < 1024 * INV_MAX_LABEL_TEXT */
+	if (!b || c->nlabels == b->cap || need > b->scap) {
+		/* Room doubles: adding n labels copies O(n) of them in all. */
+		cap = b ? b->cap : 2;
+		if (c->nlabels == cap)
+			cap *= 2;
+		for (scap = b ? b->scap : 64; scap < need; scap *= 2)
+			;
+		if (!(nb = malloc(sizeof(*nb) + cap * sizeof(nb->l[0]) + scap)))
+			return -1;
+		nb->cap = (uint32_t)cap;
+		nb->scap = (uint32_t)scap;
+		nb->sused = 0;
+		text = label_text(nb);
+		for (i = 0; i < c->nlabels; i++) {
+			nb->l[i] = c->labels[i];
+			strcpy(text + nb->sused, c->labels[i].key);
+			nb->l[i].key = text + nb->sused;
+			nb->sused += (uint32_t)strlen(c->labels[i].key) + 1;
+			strcpy(text + nb->sused, c->labels[i].value);
+			nb->l[i].value = text + nb->sused;
+			nb->sused += (uint32_t)strlen(c->labels[i].value) + 1;
+		}
+		free(b);
+		b = nb;
+		c->labels = b->l;
 	}
-	l->key = k;
-	l->value = v;
-	l->kh = inv_label_hash(k);
-	l->vh = inv_label_hash(v);
+	text = label_text(b);
+	l = &b->l[c->nlabels++];
+	l->key = memcpy(text + b->sused, key, klen);
+	b->sused += (uint32_t)klen;
+	l->value = memcpy(text + b->sused, value, vlen);
+	b->sused += (uint32_t)vlen;
+	l->kh = inv_label_hash(l->key);
+	l->vh = inv_label_hash(l->value);
 	return 0;
 }
 

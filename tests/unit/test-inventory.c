@@ -276,3 +276,50 @@ Test(inventory, prefix_masks)
 		cr_expect_eq(memcmp(m, c[i].want, 16), 0, "/%u", c[i].plen);
 	}
 }
+
+/* Labels and their text share one allocation that grows as labels are
+ * added: every label must read back whole after each move, lookups must
+ * find the first of a key, and the caps must hold. */
+Test(inventory, labels_grow_and_read_back)
+{
+	struct inv_container *c = inv_container_new();
+	char key[32], *big;
+	size_t i, j, vlen;
+
+	cr_assert(c);
+	for (i = 0; i < 300; i++) {
+		char value[700];
+		snprintf(key, sizeof(key), "k%zu", i);
+		vlen = (i * 37) % (sizeof(value) - 1);  /* 0 .. 698 bytes, varied */
+		memset(value, 'a' + (int)(i % 26), vlen);
+		value[vlen] = '\0';
+		cr_assert_eq(inv_container_add_label(c, key, value), 0, "label %zu", i);
+		for (j = 0; j <= i; j += (i < 20 ? 1 : 17)) {
+			snprintf(key, sizeof(key), "k%zu", j);
+			cr_assert_str_eq(c->labels[j].key, key);
+			cr_assert_eq(strlen(c->labels[j].value), (j * 37) % (sizeof(value) - 1));
+			cr_assert(!c->labels[j].value[0] || c->labels[j].value[0] == 'a' + (int)(j % 26));
+			cr_assert_eq(c->labels[j].kh, inv_label_hash(key));
+			cr_assert_eq(c->labels[j].vh, inv_label_hash(c->labels[j].value));
+		}
+	}
+	cr_assert_eq(c->nlabels, 300);
+	cr_assert_eq(inv_container_add_label(c, "k5", "second"), 0);
+	cr_expect_eq(strlen(inv_container_label(c, "k5")), 5 * 37, "the first label of a key decides");
+	cr_expect_null(inv_container_label(c, "k300"));
+	for (i = c->nlabels; i < 1024; i++)
+		cr_assert_eq(inv_container_add_label(c, "x", NULL), 0);
+	cr_expect_eq(inv_container_add_label(c, "one", "too many"), -1);
+	inv_container_free(c);
+
+	c = inv_container_new();
+	cr_assert(big = malloc((1u << 20) + 1));
+	memset(big, 'v', 1u << 20);
+	big[1u << 20] = '\0';
+	cr_expect_eq(inv_container_add_label(c, "k", big), -1, "a label of more than 1 MiB");
+	big[(1u << 20) - 16] = '\0';
+	cr_expect_eq(inv_container_add_label(c, "k", big), 0);
+	cr_expect_eq(strlen(c->labels[0].value), (1u << 20) - 16);
+	free(big);
+	inv_container_free(c);
+}
