@@ -57,6 +57,7 @@ struct inv_container {
 	 * Beside labels: judging a flow reads both, one cache line. */
 	uint32_t eval_gen;
 	int32_t eval_prof;
+	uint64_t eval_labels;     /* a bit per label key and per key=value: a filter */
 	int pid;             /* a process inside it, 0 unknown */
 	uint64_t netns;      /* network namespace inode, 0 unknown */
 	int host_network;    /* shares the host's network namespace */

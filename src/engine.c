@@ -148,7 +148,7 @@ judge_flow(struct flow *f, void *data)
 	if (!e->pe)
 		return;
 	if (e->npending < ENGINE_PENDING) {
-		profile_eval_prefetch(e->pe, f);
+		profile_eval_prefetch_containers(f);
 		e->pending[e->npending++] = f;
 		return;
 	}
@@ -163,6 +163,13 @@ judge_pending(struct engine *e)
 {
 	int i;
 
+	/* In two passes: the containers were fetched when the flows were
+	 * made, their profiles' rules are now, all before the first is read. */
+	for (i = 0; i < e->npending; i++) {
+		struct flow *f = e->pending[i];
+		if (f->in_use && !f->judged.judged)
+			profile_eval_prefetch(e->pe, f);
+	}
 	for (i = 0; i < e->npending; i++) {
 		struct flow *f = e->pending[i];
 		if (f->in_use && !f->judged.judged)

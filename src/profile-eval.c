@@ -9,26 +9,35 @@
  *
  * The set is compiled once: rules split by direction so a judgement only
  * walks its own direction's list, `profile NAME` peers resolved to
- * indices, "file:line" formatted once. A container's profile is cached in
+ * indices, identical peer lists shared by every rule that names them,
+ * "file:line" formatted when first needed. A container's profile is cached in
  * the container, tagged with the evaluator's generation (a new one when
  * the inventory changes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "attrib.h"
 #include "dns.h"
+#include "hash.h"
 #include "inventory.h"
 #include "nat.h"
 #include "output.h"
 #include "profile.h"
+#include "strbuf.h"
 
 /* A profile's rules of one direction, compiled into one block read front
  * to back: with a thousand profiles none is in cache when a flow needs it,
  * so a judgement must not chase pointers. rhot[] first (most rules are
  * passed over on protocol, port range or the kind of peer they need), then
- * the peers and port ranges of the rules that are looked at, then their
- * strings. */
+ * the port ranges of the rules that are looked at.
+ *
+ * Peers are not in the block: every distinct peer list of the set is kept
+ * once, in one array, and rules point into it. Real sets repeat their
+ * peers (the cluster resolver, the metadata address, `world`, the other
+ * tier's label) in every profile; shared, those stay in cache, and a
+ * profile's block is its rules and ports only. */
 enum { NEED_CONTAINER = 1, NEED_DNS = 2 };
 
 struct rhot {
@@ -38,7 +47,8 @@ struct rhot {
 	uint16_t lo, hi;          /* the ports' bounding range (0-65535 without ports) */
 	uint16_t npeers, nports;
 	uint32_t id;              /* index into pe->loc */
-	uint32_t peer0, port0;    /* first of its peers / port ranges in the block */
+	uint32_t peer0;           /* first of its peers in profile_eval.peers */
+	uint32_t port0;           /* first of its port ranges in the block */
 };
 
 struct cpeer {
@@ -54,7 +64,7 @@ struct cpeer {
 			uint32_t kh, vh;  /* PEER_LABEL: inv_label_hash of key, of a literal value */
 		} label;
 	} u;
-	const char *pattern;      /* into the block */
+	const char *pattern;      /* into the evaluator's arena */
 	const char *key;
 };
 
@@ -74,7 +84,6 @@ struct cdir {                     /* the head of the block; the rest follows in 
 	uint64_t *seg_rules;      /* rules whose ports cover the segment, or have none */
 	uint16_t *seg_start;      /* ascending, seg_start[0] = 0 */
 	struct rhot *hot;
-	struct cpeer *peers;
 	struct port_range *ports;
 };
 
@@ -96,6 +105,23 @@ struct profile_eval {
 	char **loc;                     /* "file:line" by rule id, made when first asked */
 	size_t nrules;
 	uint32_t gen;                   /* containers' eval_gen for this evaluator's answers */
+	struct cpeer *peers;            /* every distinct peer list, one after another */
+	size_t npeers, peers_cap;
+	struct arena *arena;            /* the peers' strings */
+	/* While compiling: the distinct lists, open addressing on their
+	 * contents (keys in their own arena). */
+	struct peer_list *lists;
+	size_t nlists, lists_mask;
+	struct arena *keys;
+};
+
+/* A distinct peer list: its contents as bytes (peer_list_key), where its
+ * peers start in profile_eval.peers. */
+struct peer_list {
+	const uint8_t *key;             /* NULL: empty slot */
+	size_t len;
+	uint64_t h;
+	uint32_t peer0;
 };
 
 /* Generations of evaluators (and of their inventories): a container keeps
@@ -222,45 +248,185 @@ cidr_compile(struct cpeer *cp, const uint8_t addr[16])
 	memcpy(cp->u.net.mask, m, 16);
 }
 
+/* A rule's peers as bytes, equal for equal lists: kind, family, prefix
+ * length, address, resolved profile, then key and pattern with their
+ * lengths. */
+static void
+peer_list_key(struct strbuf *b, const struct rule *r, const int32_t *prof)
+{
+	size_t k;
+
+	strbuf_reset(b);
+	for (k = 0; k < r->npeers; k++) {
+		const struct peer *pr = &r->peers[k];
+		uint8_t head[3] = { (uint8_t)pr->kind, pr->family, pr->prefixlen };
+		uint32_t len[2] = { pr->key ? (uint32_t)strlen(pr->key) + 1 : 0,
+		                    pr->pattern ? (uint32_t)strlen(pr->pattern) + 1 : 0 };
+
+		strbuf_add(b, head, sizeof(head));
+		strbuf_add(b, pr->kind == PEER_CIDR ? pr->addr : (const uint8_t[16]){ 0 }, 16);
+		strbuf_add(b, &prof[k], sizeof(prof[k]));
+		strbuf_add(b, len, sizeof(len));
+		if (pr->key)
+			strbuf_add(b, pr->key, len[0]);
+		if (pr->pattern)
+			strbuf_add(b, pr->pattern, len[1]);
+	}
+}
+
+static int
+lists_grow(struct profile_eval *pe)
+{
+	size_t cap = pe->lists_mask ? 2 * (pe->lists_mask + 1) : 1024, i, j;
+	struct peer_list *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -1;
+	for (i = 0; pe->lists && i <= pe->lists_mask; i++) {
+		if (!pe->lists[i].key)
+			continue;
+		for (j = pe->lists[i].h & (cap - 1); t[j].key; j = (j + 1) & (cap - 1))
+			;
+		t[j] = pe->lists[i];
+	}
+	free(pe->lists);
+	pe->lists = t;
+	pe->lists_mask = cap - 1;
+	return 0;
+}
+
+/* One peer compiled; its strings copied into the arena. */
+static int
+peer_compile(struct profile_eval *pe, struct cpeer *cp, const struct peer *pr, int32_t prof)
+{
+	cp->kind = (uint8_t)pr->kind;
+	cp->family = pr->family;
+	cp->prefixlen = pr->prefixlen;
+	cp->prof = prof;
+	if (pr->kind == PEER_CIDR)
+		cidr_compile(cp, pr->addr);
+	if (pr->pattern && !(cp->pattern = arena_strdup(pe->arena, pr->pattern)))
+		return -1;
+	if (pr->key && !(cp->key = arena_strdup(pe->arena, pr->key)))
+		return -1;
+	if (pr->kind == PEER_DNS)
+		dns_glob_init(&cp->u.dns, cp->pattern);
+	if (pr->kind == PEER_LABEL && pr->key && pr->pattern) {
+		cp->literal = !strpbrk(pr->pattern, "*?[\\");
+		cp->u.label.kh = inv_label_hash(pr->key);
+		cp->u.label.vh = inv_label_hash(pr->pattern);
+	}
+	return 0;
+}
+
+/* Where rule r's peers are in pe->peers: the list already there when an
+ * earlier rule named the same peers, else appended. -1 out of memory. */
+static long
+intern_peers(struct profile_eval *pe, const struct rule *r, const struct profile **byname,
+             struct strbuf *b)
+{
+	static const uint8_t hkey[16] = "cnetmon peers";
+	int32_t prof[r->npeers ? r->npeers : 1];
+	struct peer_list *l;
+	uint8_t *key;
+	uint64_t h;
+	size_t k, i;
+
+	for (k = 0; k < r->npeers; k++) {
+		const struct peer *pr = &r->peers[k];
+		prof[k] = -1;
+		if (pr->kind == PEER_PROFILE) {
+			struct profile want = { .name = pr->pattern }, *kp = &want;
+			const struct profile **hit = bsearch(&kp, byname, pe->set->n,
+			                                     sizeof(*byname), cmp_prof_name);
+			prof[k] = hit ? (int32_t)(*hit - pe->set->p) : -1;
+		}
+	}
+	peer_list_key(b, r, prof);
+	if (b->oom)
+		return -1;
+	h = siphash13(b->p, b->len, hkey);
+	if (2 * (pe->nlists + 1) > (pe->lists_mask ? pe->lists_mask + 1 : 0) && lists_grow(pe) < 0)
+		return -1;
+	for (i = h & pe->lists_mask; pe->lists[i].key; i = (i + 1) & pe->lists_mask) {
+		l = &pe->lists[i];
+		if (l->h == h && l->len == b->len && !memcmp(l->key, b->p, b->len))
+			return l->peer0;
+	}
+	if (pe->npeers + r->npeers > UINT32_MAX)
+		return -1;
+	if (pe->npeers + r->npeers > pe->peers_cap) {
+		size_t cap = pe->peers_cap ? 2 * pe->peers_cap : 256;
+		struct cpeer *np;
+		while (cap < pe->npeers + r->npeers)
+			cap *= 2;
+		if (!(np = realloc(pe->peers, cap * sizeof(*np))))
+			return -1;
+		pe->peers = np;
+		pe->peers_cap = cap;
+	}
+	memset(&pe->peers[pe->npeers], 0, r->npeers * sizeof(*pe->peers));
+	for (k = 0; k < r->npeers; k++)
+		if (peer_compile(pe, &pe->peers[pe->npeers + k], &r->peers[k], prof[k]) < 0)
+			return -1;
+	if (!(key = arena_alloc(pe->keys, b->len ? b->len : 1)))
+		return -1;
+	memcpy(key, b->p, b->len);
+	l = &pe->lists[i];
+	l->key = key;
+	l->len = b->len;
+	l->h = h;
+	l->peer0 = (uint32_t)pe->npeers;
+	pe->nlists++;
+	pe->npeers += r->npeers;
+	return l->peer0;
+}
+
+/* What only compiling needs. */
+static void
+compile_done(struct profile_eval *pe)
+{
+	free(pe->lists);
+	arena_free(pe->keys);
+	pe->lists = NULL;
+	pe->keys = NULL;
+	pe->nlists = pe->lists_mask = 0;
+}
+
 static int
 compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
             const struct profile **byname, struct cdir **cdp, uint32_t *sizep,
-            uint32_t *rule_id)
+            uint32_t *rule_id, struct strbuf *b)
 {
-	size_t j, k, nr = 0, np = 0, nport = 0, strbytes = 0, nseg = 0, off[6];
-	uint32_t pi = 0, po = 0, *cut = NULL;
+	size_t j, k, nr = 0, nport = 0, nseg = 0, off[5];
+	uint32_t po = 0, *cut = NULL;
 	struct cdir *cd;
-	char *block, *str;
-	long ncut;
+	char *block;
+	long ncut, peer0;
 
 	for (j = 0; j < p->nrules; j++) {
 		const struct rule *r = &p->rules[j];
 		if (!!r->egress != egress)
 			continue;
 		nr++;
-		np += r->npeers;
 		nport += r->nports;
-		for (k = 0; k < r->npeers; k++)
-			strbytes += (r->peers[k].pattern ? strlen(r->peers[k].pattern) + 1 : 0) +
-			            (r->peers[k].key ? strlen(r->peers[k].key) + 1 : 0);
 	}
 	if (nr <= SEG_MAX_RULES) {
 		if ((ncut = port_cuts(p, egress, &cut)) < 0)
 			return -1;
 		nseg = (size_t)ncut;
 	}
-	/* head, seg_rules, seg_start, hot, peers, ports, strings */
+	/* head, seg_rules, seg_start, hot, ports */
 	off[0] = align8(sizeof(struct cdir));
 	off[1] = off[0] + nseg * sizeof(uint64_t);
 	off[2] = align8(off[1] + nseg * sizeof(uint16_t));
 	off[3] = off[2] + nr * sizeof(struct rhot);
-	off[4] = off[3] + np * sizeof(struct cpeer);
-	off[5] = off[4] + nport * sizeof(struct port_range);
-	if (!(block = calloc(1, off[5] + strbytes + 1))) {
+	off[4] = off[3] + nport * sizeof(struct port_range);
+	if (!(block = calloc(1, off[4]))) {
 		free(cut);
 		return -1;
 	}
-	*sizep = (uint32_t)(off[5] + strbytes + 1 < UINT32_MAX ? off[5] + strbytes + 1 : UINT32_MAX);
+	*sizep = (uint32_t)(off[4] < UINT32_MAX ? off[4] : UINT32_MAX);
 	*cdp = cd = (struct cdir *)(void *)block;
 	cd->seg_rules = nseg ? (uint64_t *)(void *)(block + off[0]) : NULL;
 	cd->seg_start = (uint16_t *)(void *)(block + off[1]);
@@ -269,9 +435,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		cd->seg_start[k] = (uint16_t)cut[k];
 	free(cut);
 	cd->hot = (struct rhot *)(void *)(block + off[2]);
-	cd->peers = (struct cpeer *)(void *)(block + off[3]);
-	cd->ports = (struct port_range *)(void *)(block + off[4]);
-	str = block + off[5];
+	cd->ports = (struct port_range *)(void *)(block + off[3]);
 	cd->nports = (uint32_t)nport;
 	cd->n = 0;
 	for (j = 0; j < p->nrules; j++) {
@@ -299,42 +463,15 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			if (r->ports[k].hi > h->hi)
 				h->hi = r->ports[k].hi;
 		}
+		if ((peer0 = intern_peers(pe, r, byname, b)) < 0)
+			return -1;
 		h->npeers = (uint16_t)r->npeers;
-		h->peer0 = pi;
+		h->peer0 = (uint32_t)peer0;
 		for (k = 0; k < r->npeers; k++) {
-			const struct peer *pr = &r->peers[k];
-			struct cpeer *cp = &cd->peers[pi++];
-			cp->kind = (uint8_t)pr->kind;
-			cp->family = pr->family;
-			cp->prefixlen = pr->prefixlen;
-			if (pr->kind == PEER_CIDR)
-				cidr_compile(cp, pr->addr);
-			cp->prof = -1;
-			if (pr->kind == PEER_PROFILE) {
-				struct profile key = { .name = pr->pattern }, *kp = &key;
-				const struct profile **hit = bsearch(&kp, byname, pe->set->n,
-				                                     sizeof(*byname), cmp_prof_name);
-				cp->prof = hit ? (int32_t)(*hit - pe->set->p) : -1;
-			}
-			if (pr->pattern) {
-				cp->pattern = str;
-				str = stpcpy(str, pr->pattern) + 1;
-				if (pr->kind == PEER_DNS)
-					dns_glob_init(&cp->u.dns, cp->pattern);
-			}
-			if (pr->key) {
-				cp->key = str;
-				str = stpcpy(str, pr->key) + 1;
-			}
-			if (pr->kind == PEER_LABEL && pr->key && pr->pattern) {
-				cp->literal = !strpbrk(pr->pattern, "*?[\\");
-				cp->u.label.kh = inv_label_hash(pr->key);
-				cp->u.label.vh = inv_label_hash(pr->pattern);
-			}
-			needc &= pr->kind == PEER_CONTAINER || pr->kind == PEER_PROFILE ||
-			         pr->kind == PEER_LABEL;
-			needd &= pr->kind == PEER_DNS;
-			if (pr->kind == PEER_DNS)
+			enum peer_kind kind = r->peers[k].kind;
+			needc &= kind == PEER_CONTAINER || kind == PEER_PROFILE || kind == PEER_LABEL;
+			needd &= kind == PEER_DNS;
+			if (kind == PEER_DNS)
 				pe->uses_dns = 1;
 		}
 		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
@@ -353,6 +490,7 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 {
 	struct profile_eval *pe = calloc(1, sizeof(*pe));
 	const struct profile **byname = NULL;
+	struct strbuf key;
 	uint32_t id = 0;
 	size_t i, total = 0;
 	int k;
@@ -368,6 +506,7 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 	pe->dns = dns;
 	pe->strict = strict;
 	pe->gen = new_gen();
+	strbuf_init(&key, 256);
 	for (i = 0; i < set->n; i++)
 		total += set->p[i].nrules;
 	if (total >= UINT32_MAX || !(pe->selix = profile_selindex_new(set)))
@@ -376,22 +515,28 @@ profile_eval_new(const struct profile_set *set, const struct attrib *a,
 	pe->loc = calloc(total ? total : 1, sizeof(*pe->loc));
 	pe->rule_of = calloc(total ? total : 1, sizeof(*pe->rule_of));
 	byname = calloc(set->n ? set->n : 1, sizeof(*byname));
-	if (!pe->prof || !pe->loc || !pe->rule_of || !byname)
+	pe->arena = arena_new();
+	pe->keys = arena_new();
+	if (!pe->prof || !pe->loc || !pe->rule_of || !byname || !pe->arena || !pe->keys)
 		goto fail;
 	for (i = 0; i < set->n; i++)
 		byname[i] = &set->p[i];
 	qsort(byname, set->n, sizeof(*byname), cmp_prof_name);
-	for (i = 0; i < set->n; i++)
+	for (i = 0; i < set->n; i++) {
 		for (k = 0; k < 2; k++)
 			if (compile_dir(pe, &set->p[i], k, byname, &pe->prof[i].dir[k],
-			                &pe->prof[i].size[k], &id) < 0)
+			                &pe->prof[i].size[k], &id, &key) < 0)
 				goto fail;
+	}
 	pe->nrules = id;
+	compile_done(pe);
 	free(byname);
+	strbuf_free(&key);
 	return pe;
 fail:
 	pe->nrules = id;
 	free(byname);
+	strbuf_free(&key);
 	profile_eval_free(pe);
 	return NULL;
 }
@@ -412,6 +557,9 @@ profile_eval_free(struct profile_eval *pe)
 	free(pe->loc);
 	free(pe->rule_of);
 	free(pe->prof);
+	free(pe->peers);
+	arena_free(pe->arena);
+	compile_done(pe);
 	free(pe);
 }
 
@@ -424,19 +572,59 @@ profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a)
 
 /* ---- container -> profile ---------------------------------------------- */
 
-static int
-profile_index(struct profile_eval *pe, const struct inv_container *c)
+/* A container's labels as 64 bits, one for each key and one for each
+ * key=value: a label peer whose bit is clear cannot match, and is passed
+ * over without reading the labels (most are, with a thousand profiles).
+ * A set bit proves nothing: the labels are then compared as text. */
+static uint64_t
+key_bit(uint32_t kh)
+{
+	return 1ULL << ((kh * 0x9e3779b1u) >> 26);
+}
+
+static uint64_t
+pair_bit(uint32_t kh, uint32_t vh)
+{
+	return 1ULL << (((kh * 0x9e3779b1u) ^ (vh * 0x85ebca77u)) * 0xc2b2ae3du >> 26);
+}
+
+static uint64_t
+label_filter(const struct inv_container *c)
+{
+	uint64_t bits = 0;
+	size_t i;
+
+	for (i = 0; i < c->nlabels; i++) {
+		const struct inv_label *l = &c->labels[i];
+		uint32_t kh = l->kh ? l->kh : inv_label_hash(l->key);
+		uint32_t vh = l->vh ? l->vh : inv_label_hash(l->value);
+		bits |= key_bit(kh) | pair_bit(kh, vh);
+	}
+	return bits;
+}
+
+/* The container's cached answers (profile, label filter), made again for
+ * a new evaluator or a changed inventory. */
+static void
+container_refresh(struct profile_eval *pe, const struct inv_container *c)
 {
 	struct inv_container *m = (struct inv_container *)c;    /* its cache fields */
 
+	if (c->eval_gen == pe->gen)
+		return;
+	/* The first profile in file order: `check` refuses a container two
+	 * profiles select, but one started later is only seen here. */
+	m->eval_prof = profile_selindex_first(pe->selix, c);
+	m->eval_labels = label_filter(c);
+	m->eval_gen = pe->gen;
+}
+
+static int
+profile_index(struct profile_eval *pe, const struct inv_container *c)
+{
 	if (!c)
 		return -1;
-	if (c->eval_gen != pe->gen) {
-		/* The first profile in file order: `check` refuses a container
-		 * two profiles select, but one started later is only seen here. */
-		m->eval_prof = profile_selindex_first(pe->selix, c);
-		m->eval_gen = pe->gen;
-	}
+	container_refresh(pe, c);
 	return c->eval_prof;
 }
 
@@ -512,11 +700,15 @@ dns_known(const struct profile_eval *pe, struct endpoint *ep, uint64_t now)
 /* label KEY=GLOB: the container's first label of that key decides, as
  * for selectors. A literal value is turned down by hash, unread. */
 static int
-label_matches(const struct cpeer *p, const struct inv_container *c)
+label_matches(struct profile_eval *pe, const struct cpeer *p, const struct inv_container *c)
 {
-	const struct inv_label *l = inv_container_label_find(c, p->key, p->u.label.kh);
+	const struct inv_label *l;
 
-	if (!l)
+	container_refresh(pe, c);
+	if (!(c->eval_labels & (p->literal ? pair_bit(p->u.label.kh, p->u.label.vh)
+	                                   : key_bit(p->u.label.kh))))
+		return 0;
+	if (!(l = inv_container_label_find(c, p->key, p->u.label.kh)))
 		return 0;
 	if (p->literal)
 		return (!l->vh || l->vh == p->u.label.vh) && !strcmp(l->value, p->pattern);
@@ -542,7 +734,7 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 	case PEER_PROFILE:
 		return ep->c && p->prof >= 0 && profile_index(pe, ep->c) == p->prof;
 	case PEER_LABEL:
-		return ep->c && label_matches(p, ep->c);
+		return ep->c && label_matches(pe, p, ep->c);
 	case PEER_DNS:
 		for (i = 0; i < dns_known(pe, ep, now); i++)
 			if (dns_glob_match(&p->u.dns, ep->names[i], ep->lens[i]))
@@ -566,7 +758,7 @@ rule_peers_match(struct profile_eval *pe, const struct cdir *cd, size_t i,
 	if ((h->need & NEED_DNS) && !dns_known(pe, peer, now))
 		return 0;
 	for (k = 0; k < h->npeers; k++)
-		if (peer_matches(pe, &cd->peers[h->peer0 + k], peer, now))
+		if (peer_matches(pe, &pe->peers[h->peer0 + k], peer, now))
 			return 1;
 	return 0;
 }
@@ -665,7 +857,7 @@ prefetch_dir(const struct cprofile *cp, int dir)
 	const char *p = (const char *)cp->dir[dir];
 	uint32_t i, n = cp->size[dir] < 2048 ? cp->size[dir] : 2048;
 
-	/* The head, the index, the rule records and the first peers (the
+	/* The head, the index, the rule records and the ports (the
 	 * size is kept beside the pointer: no waiting for the head). Measured
 	 * against stopping after the rule records: no slower. */
 	for (i = 0; i < n; i += 64)
@@ -679,6 +871,15 @@ profile_eval_uses_dns(const struct profile_eval *pe)
 }
 
 void
+profile_eval_prefetch_containers(const struct flow *f)
+{
+	if (f->ctr[0])
+		__builtin_prefetch(&f->ctr[0]->eval_gen);
+	if (f->ctr[1])
+		__builtin_prefetch(&f->ctr[1]->eval_gen);
+}
+
+void
 profile_eval_prefetch(struct profile_eval *pe, struct flow *f)
 {
 	int s = flow_src_side(f), d = flow_dst_side(f), ps, pd;
@@ -687,6 +888,15 @@ profile_eval_prefetch(struct profile_eval *pe, struct flow *f)
 		prefetch_dir(&pe->prof[ps], 1);
 	if ((pd = profile_index(pe, f->ctr[d])) >= 0)
 		prefetch_dir(&pe->prof[pd], 0);
+	/* Each end's labels, for the other end's label peers (array and text
+	 * are one allocation: its first two lines). */
+	for (int side = 0; side < 2; side++) {
+		const struct inv_container *c = f->ctr[side];
+		if (c && c->labels) {
+			__builtin_prefetch(c->labels);
+			__builtin_prefetch((const char *)c->labels + 64);
+		}
+	}
 	/* The judgement will not look them up again. */
 	f->judged.prof[0] = (uint16_t)(ps + 1);
 	f->judged.prof[1] = (uint16_t)(pd + 1);
