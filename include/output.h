@@ -53,8 +53,9 @@ void record_msgpack(struct strbuf *b, const struct record *r);
 
 /*
  * Sinks. output_write() copies what the record prints into the sink's own
- * bounded queue and returns: it never waits for a collector, and the
- * encoding (JSON, msgpack, framing) happens on the sink's thread.
+ * bounded queue and returns: it never waits for a collector (unless told
+ * to, as `read` does: full_wait_ms), and the encoding (JSON, msgpack,
+ * framing) happens on the sink's thread.
  * Each sink has a thread that delivers batches, reconnects with exponential
  * backoff and jitter, spills to a spool directory when the queue is full
  * and replays the spool in order; only at the spool's cap does it drop,
@@ -68,6 +69,11 @@ struct output_options {
 	uint64_t spool_max_bytes;    /* per sink (default 1 GiB) */
 	unsigned close_timeout_ms;   /* output_close() delivers for this long (30000) */
 	unsigned backoff_max_ms;     /* reconnect delay cap (30000); starts at 100 ms */
+	/* `read` (its --flush-timeout): with no spool, a full queue makes
+	 * output_write wait for its sink instead of dropping (nothing is live:
+	 * the capture file waits too), as long as the sink delivers something
+	 * every full_wait_ms. `run` leaves it 0: a sink never stalls capture. */
+	unsigned full_wait_ms;
 };
 
 void output_options_default(struct output_options *opt);
@@ -91,6 +97,7 @@ struct output_stats {
 	uint64_t failures;           /* failed connects and sends */
 	uint64_t reconnects;         /* connections made after the first */
 	uint64_t truncated;          /* syslog datagrams cut at the size limit */
+	uint64_t waits;              /* full_wait_ms: times output_write waited for room */
 	int connected;
 };
 

@@ -289,6 +289,9 @@ cmd_read(int argc, char **argv)
 		if (!o.nalert_sinks)
 			o.alert_sinks[o.nalert_sinks++] = "json:-";
 	}
+	/* Nothing here is live: a sink that falls behind makes reading wait
+	 * rather than drop, while it delivers (see output.h). */
+	o.sinks.full_wait_ms = o.sinks.close_timeout_ms ? o.sinks.close_timeout_ms : 1;
 	if (engine_open_sinks(e, &o.sinks, o.flow_sinks, o.nflow_sinks, o.alert_sinks,
 	                      o.nalert_sinks, outs, &nouts) < 0) {
 		status = 2;

@@ -79,11 +79,13 @@ struct output_queue {
 	uint64_t drop_logged_ms, drops_unlogged;
 	uint64_t warn_ms, warn_quiet;  /* output_warn's rate limit */
 	uint64_t fails_in_row;
+	int gave_up;                  /* full_wait_ms: the sink stopped delivering */
 
 	struct output_queue_opts {
 		size_t queue_bytes;
 		uint64_t spool_max_bytes;
 		unsigned backoff_max_ms, close_timeout_ms;
+		unsigned full_wait_ms;
 	} opt;
 	struct output_stats st;
 
@@ -103,6 +105,7 @@ output_options_default(struct output_options *opt)
 	opt->spool_max_bytes = 1ull << 30;
 	opt->close_timeout_ms = 30000;
 	opt->backoff_max_ms = 30000;
+	opt->full_wait_ms = 0;
 }
 
 /* "16M", "1G", "65536": bytes. */
@@ -291,7 +294,11 @@ seal_locked(struct output_queue *q)
 		}
 		/* The disk refused: keep it in memory, dropping below. */
 	}
-	while (q->head && q->mem_bytes + b->buf.len > q->opt.queue_bytes) {
+	/* A producer that waits for room (wait_full_locked) is what bounds
+	 * memory then: the queue's cap, plus at most FROZEN_MAX frozen while
+	 * nothing was sealed yet. Nothing is dropped unless it gave up. */
+	while (q->head && q->mem_bytes + b->buf.len > q->opt.queue_bytes &&
+	       (!q->opt.full_wait_ms || q->gave_up)) {
 		struct out_batch *old = q->head;
 		q->head = old->next;
 		if (!q->head)
@@ -367,6 +374,35 @@ encode_pending(struct output_queue *q, int seal)
 	pthread_mutex_unlock(&q->enc_mu);
 }
 
+/* full_wait_ms: room in the queue, or the sink has delivered nothing for
+ * full_wait_ms (then the queue drops its
+ * oldest as `run`'s does, and the wait is not tried again until the sink
+ * delivers). Needs mu. */
+static void
+wait_full_locked(struct output_queue *q)
+{
+	uint64_t seen = q->st.delivered, deadline = 0, t;
+
+	/* Full: sealed batches wait to be sent (so the thread is not
+	 * lingering, it has work) and, with what is frozen, pass the cap. */
+	while (q->mem_bytes && q->mem_bytes + q->frozen.len > q->opt.queue_bytes && !q->stop) {
+		t = now_ms();
+		if (!deadline || q->st.delivered != seen) {
+			if (!deadline)
+				q->st.waits++;
+			seen = q->st.delivered;
+			deadline = t + q->opt.full_wait_ms;
+		} else if (t >= deadline) {
+			q->gave_up = 1;
+			log_warnx("%s: nothing delivered for %u ms with the queue full: records may be "
+			          "dropped", q->o->spec, q->opt.full_wait_ms);
+			return;
+		}
+		pthread_cond_signal(&q->wake);
+		wait_until(q, &q->progress, deadline < t + 1000 ? deadline : t + 1000);
+	}
+}
+
 int
 output_write(struct output *o, const struct record *r)
 {
@@ -381,6 +417,8 @@ output_write(struct output *o, const struct record *r)
 	if (record_freeze(sc, r) < 0)
 		return -1;
 	pthread_mutex_lock(&q->mu);
+	if (q->opt.full_wait_ms && !q->sp && !q->gave_up)
+		wait_full_locked(q);
 	before = q->frozen.len;
 	strbuf_add(&q->frozen, sc->p, sc->len);
 	if (q->frozen.oom) {
@@ -462,6 +500,7 @@ delivered_locked(struct output_queue *q, struct out_batch *b)
 		q->mem_records -= b->nrec;
 	}
 	q->inflight = NULL;
+	q->gave_up = 0;
 	batch_free(b);
 	pthread_cond_broadcast(&q->progress);
 }
@@ -629,6 +668,7 @@ output_open(const char *spec, char *err, size_t errlen)
 	q->opt.backoff_max_ms = options.backoff_max_ms;
 	q->opt.close_timeout_ms = options.close_timeout_ms;
 	q->opt.spool_max_bytes = options.spool_max_bytes;
+	q->opt.full_wait_ms = options.full_wait_ms;
 	if (o->ops->open(o, colon + 1, err, errlen) < 0)
 		goto fail;
 	if (options.spool_dir &&

@@ -4,10 +4,13 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <msgpack.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,6 +552,130 @@ Test(output, spool_and_cap_account_for_everything)
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
+}
+
+/* The reader of a FIFO that drains it slowly: a disk, or a pipe to a
+ * shipper, that is slower than reading a capture. Counts lines. */
+struct slow_reader {
+	const char *path;
+	size_t lines;
+};
+
+static void *
+slow_read(void *arg)
+{
+	struct slow_reader *sr = arg;
+	char buf[16384];
+	ssize_t n;
+	int fd = open(sr->path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			sr->lines += buf[i] == '\n';
+		usleep(1000);               /* ~16 MB/s */
+	}
+	close(fd);
+	return NULL;
+}
+
+static struct output_stats
+write_to_slow_reader(unsigned full_wait_ms, size_t n, size_t *lines)
+{
+	char dir[] = "/tmp/test-output-fifo.XXXXXX", path[128], spec[160], err[256];
+	struct output_options opt;
+	struct slow_reader sr = { .path = path };
+	struct output_stats st;
+	struct output *o;
+	struct flow f;
+	struct record r;
+	pthread_t t;
+	size_t i;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(pthread_create(&t, NULL, slow_read, &sr), 0);
+	output_options_default(&opt);
+	opt.queue_bytes = 256 * 1024;
+	opt.full_wait_ms = full_wait_ms;
+	output_set_options(&opt);
+	snprintf(spec, sizeof(spec), "json:%s", path);
+	o = output_open(spec, err, sizeof(err));
+	cr_assert_not_null(o, "%s", err);
+	make_flow(&f, 4000);
+	make_record(&r, &f, 0);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(output_write(o, &r), 0);
+	cr_assert_eq(output_drain(o, 30000), 0);
+	st = output_stats(o);
+	output_close(o);
+	pthread_join(t, NULL);
+	*lines = sr.lines;
+	output_options_default(&opt);
+	output_set_options(&opt);
+	unlink(path);
+	rmdir(dir);
+	return st;
+}
+
+/* `read` (full_wait_ms): a sink slower than the producer makes it wait,
+ * and nothing is dropped; `run` (0) drops the oldest instead of waiting,
+ * which is what shows the reader is slow enough to matter. */
+Test(output, a_full_queue_waits_for_a_slow_sink_in_read)
+{
+	size_t lines, n = 15000;            /* ~12 MB against a 256 KiB queue */
+	struct output_stats st = write_to_slow_reader(5000, n, &lines);
+
+	cr_expect_eq(st.dropped, 0);
+	cr_expect_eq(st.delivered, n);
+	cr_expect_eq(lines, n);
+	cr_expect_gt(st.waits, 0);
+	st = write_to_slow_reader(0, n, &lines);
+	cr_expect_gt(st.dropped, 0, "the reader was not slow enough to fill the queue");
+	cr_expect_eq(st.waits, 0);
+	cr_expect_eq(st.delivered + st.dropped, n);
+	cr_expect_eq(lines, st.delivered);
+}
+
+/* A sink that delivers nothing is waited for only full_wait_ms: then the
+ * queue drops its oldest as without the wait, and every record is still
+ * accounted for. */
+Test(output, a_dead_sink_is_waited_for_only_so_long)
+{
+	struct output_options opt;
+	struct output_stats st;
+	struct flow f;
+	struct record r;
+	struct output *o;
+	char spec[128], err[256];
+	int port, lfd = listen_on(SOCK_STREAM, &port), i;
+
+	close(lfd);                      /* nothing listens there now */
+	output_options_default(&opt);
+	opt.queue_bytes = 256 * 1024;
+	opt.full_wait_ms = 300;
+	opt.close_timeout_ms = 100;
+	output_set_options(&opt);
+	snprintf(spec, sizeof(spec), "forward://127.0.0.1:%d?tag=t", port);
+	o = output_open(spec, err, sizeof(err));
+	cr_assert_not_null(o, "%s", err);
+	make_flow(&f, 4000);
+	make_record(&r, &f, 0);
+	for (i = 0; i < 20000; i++)
+		cr_assert_eq(output_write(o, &r), 0);
+	output_flush(o);
+	cr_assert_gt(output_drain(o, 300), 0);
+	st = output_stats(o);
+	cr_expect_eq(st.accepted, 20000);
+	cr_expect_eq(st.delivered, 0);
+	cr_expect_eq(st.waits, 1, "gave up once, and did not wait again for a dead sink");
+	cr_expect_gt(st.dropped, 0);
+	cr_expect_eq(st.queued + st.dropped, st.accepted);
+	output_close(o);
+	output_options_default(&opt);
+	output_set_options(&opt);
 }
 
 Test(output, bad_specs_refused)
