@@ -43,7 +43,7 @@ enum { NEED_CONTAINER = 1, NEED_DNS = 2 };
 struct rhot {
 	uint8_t proto, allow;
 	uint8_t need;             /* NEED_*: every peer needs the peer end to be one */
-	uint8_t pad;
+	uint8_t shadowed;         /* an earlier rule matches whatever it would: never decides */
 	uint16_t lo, hi;          /* the ports' bounding range (0-65535 without ports) */
 	uint16_t npeers, nports;
 	uint32_t id;              /* index into pe->loc */
@@ -192,6 +192,37 @@ port_cuts(const struct profile *p, int egress, uint32_t **cutp)
 	return (long)m;
 }
 
+/* Does rule j match every flow rule i matches (so i, after it, never
+ * decides)? The same peers (peer lists are shared: the same list), any
+ * protocol or i's, and no ports or exactly i's. Sets repeat rules (the
+ * bench's profiles carry the metadata denial three times); each copy
+ * would be tried again for every flow. */
+static int
+covers(const struct cdir *cd, const struct rhot *j, const struct rhot *i)
+{
+	if (j->peer0 != i->peer0 || j->npeers != i->npeers)
+		return 0;
+	if (j->proto != PROTO_ANY && j->proto != i->proto)
+		return 0;
+	if (!j->nports)
+		return 1;
+	return j->nports == i->nports &&
+	       !memcmp(&cd->ports[j->port0], &cd->ports[i->port0], i->nports * sizeof(cd->ports[0]));
+}
+
+static void
+mark_shadowed(struct cdir *cd)
+{
+	size_t i, j;
+
+	if (cd->n > 1024)
+		return;                 /* pairs of pairs: only an optimisation */
+	for (i = 1; i < cd->n; i++)
+		for (j = 0; j < i && !cd->hot[i].shadowed; j++)
+			if (!cd->hot[j].shadowed && covers(cd, &cd->hot[j], &cd->hot[i]))
+				cd->hot[i].shadowed = 1;
+}
+
 /* The candidate index of a compiled direction (see struct cdir). */
 static void
 index_dir(struct cdir *cd)
@@ -202,6 +233,8 @@ index_dir(struct cdir *cd)
 	for (i = 0; i < cd->n; i++) {
 		const struct rhot *h = &cd->hot[i];
 		uint64_t bit = 1ULL << i;
+		if (h->shadowed)
+			continue;
 		if (!h->nports)
 			cd->portless |= bit;
 		for (c = 0; c < PC_MAX; c++)
@@ -479,6 +512,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		h->id = *rule_id;
 		pe->rule_of[(*rule_id)++] = r;
 	}
+	mark_shadowed(cd);
 	if (cd->seg_rules)
 		index_dir(cd);
 	return 0;
@@ -799,7 +833,7 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 	}
 	for (i = 0; i < cd->n; i++) {
 		h = &cd->hot[i];
-		if (h->proto != PROTO_ANY && h->proto != proto)
+		if (h->shadowed || (h->proto != PROTO_ANY && h->proto != proto))
 			continue;
 		if (port < h->lo || port > h->hi)
 			continue;

@@ -481,3 +481,43 @@ Test(profile_eval, label_peers)
 	bare->nlabels = 0;
 	teardown(&fx);
 }
+
+/* Rules that repeat an earlier one's peers are passed over when the earlier
+ * rule matches all they would (it decides first anyway), and only then:
+ * other ports, another protocol or other peers still decide. */
+Test(profile_eval, repeated_rules)
+{
+	static const char *text =
+	    "profile frontend {\n"                                       /* 1 */
+	    "    match name \"shop-frontend-*\"\n"                       /* 2 */
+	    "    egress allow tcp 80 to 10.0.0.0/8\n"                    /* 3 */
+	    "    egress deny  tcp 443 to 10.0.0.0/8\n"                   /* 4: other port */
+	    "    egress deny  udp 80 to 10.0.0.0/8\n"                    /* 5: other protocol */
+	    "    egress deny  tcp 80 to 10.0.0.0/8\n"                    /* 6: repeats 3 */
+	    "    egress allow tcp 80,81 to 10.0.0.0/8\n"                 /* 7: more ports */
+	    "    egress deny  any to 192.0.2.0/24, 198.51.100.0/24\n"    /* 8 */
+	    "    egress allow tcp 22 to 192.0.2.0/24, 198.51.100.0/24\n" /* 9: covered by 8 */
+	    "    egress allow tcp 22 to 198.51.100.0/24, 192.0.2.0/24\n" /* 10: other order */
+	    "    egress allow tcp 22 to 203.0.113.0/24\n"                /* 11: other peers */
+	    "    default deny\n"
+	    "}\n";
+	struct fixture fx;
+	struct record r;
+
+	setup_text(&fx, text, 0);
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 80, &r).verdict, VERDICT_ALLOW);
+	expect_str(r.rule, "t.profile:3");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 443, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:4");
+	cr_expect_eq(judge(&fx, 17, "10.0.0.2", 40000, "10.9.9.9", 80, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:5");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 81, &r).verdict, VERDICT_ALLOW);
+	expect_str(r.rule, "t.profile:7");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "192.0.2.5", 22, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:8");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "203.0.113.5", 22, &r).verdict, VERDICT_ALLOW);
+	expect_str(r.rule, "t.profile:11");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "203.0.113.5", 23, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "default");
+	teardown(&fx);
+}
