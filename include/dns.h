@@ -95,10 +95,12 @@ int dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
                     const char *glob, uint64_t now_ns);
 
 /* Every name addr has within its TTL at now_ns (newest first, at most max)
- * with their lengths: a judgement with several dns peers asks once. Valid
- * until the next dns_learn. Returns how many. */
+ * with their lengths and dns_suffix_bits (sfx may be NULL): a judgement with
+ * several dns peers asks once. Valid until the next dns_learn. Returns how
+ * many. */
 size_t dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr,
-                       uint64_t now_ns, const char **names, uint16_t *lens, size_t max);
+                       uint64_t now_ns, const char **names, uint16_t *lens, uint32_t *sfx,
+                       size_t max);
 /* A dns glob classified once (dns-glob.c): most are "*.example.com" or a
  * plain name, compared directly and case-insensitively; the rest go to
  * fnmatch(3) with FNM_CASEFOLD. '*' matches dots too. The glob string is
@@ -108,10 +110,17 @@ struct dns_glob {
 	uint32_t len;             /* strlen(s) */
 	uint8_t kind;             /* DNS_GLOB_* */
 	uint8_t last;             /* s's last character, lower case (0: empty) */
+	uint32_t need;            /* a dns_suffix_bits bit a matching name has (0: none known) */
 };
 enum { DNS_GLOB_EXACT, DNS_GLOB_SUFFIX, DNS_GLOB_FNMATCH };
 void dns_glob_init(struct dns_glob *g, const char *glob);
 int dns_glob_match(const struct dns_glob *g, const char *name, size_t nlen);
+/* A bit for the whole name and one for each part of it after a dot, case
+ * folded: "a.b.example" has those of "a.b.example", "b.example" and
+ * "example". A name without glob.need among its bits cannot match the
+ * glob, and is passed over without reading it (passive DNS keeps each
+ * name's bits beside it). */
+uint32_t dns_suffix_bits(const char *name, size_t nlen);
 
 /* A name for addr to show in records: the name that was asked for (the
  * first of the CNAME chain) of the most recent answer, kept after its TTL

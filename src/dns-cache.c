@@ -50,6 +50,7 @@ struct dns_name {
 	uint32_t asked : 1;         /* name was a question, not only a CNAME target */
 	uint16_t fp;                /* name fingerprint: most compares stop here */
 	uint16_t nlen;              /* strlen(name): names are at most 253 */
+	uint32_t sfx;               /* dns_suffix_bits: most globs stop here */
 };
 
 /* An address: a slot of the table itself, so a lookup reads one slot. */
@@ -532,6 +533,7 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 	nm->ent = e;
 	nm->fp = fp;
 	nm->nlen = (uint16_t)nlen;
+	nm->sfx = dns_suffix_bits(name, nlen);
 	nm->asked = asked(a) & 1u;
 	c->heap[H_EXP][c->st.entries] = (struct hnode){ expires, e };
 	c->heap[H_SEQ][c->st.entries] = (struct hnode){ en->seq, e };
@@ -606,7 +608,7 @@ dns_learn_tcp(struct dns_cache *c, const uint8_t *data, size_t len, uint64_t now
 
 size_t
 dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr, uint64_t now_ns,
-                const char **names, uint16_t *lens, size_t max)
+                const char **names, uint16_t *lens, uint32_t *sfx, size_t max)
 {
 	const struct dns_addr *a = addr_lookup(c, family, addr);
 	size_t n = 0;
@@ -614,6 +616,8 @@ dns_cache_names(const struct dns_cache *c, int family, const uint8_t *addr, uint
 
 	for (k = 0; a && k < a->n && n < max; k++)
 		if (now_ns < a->names[k].expires) {
+			if (sfx)
+				sfx[n] = a->names[k].sfx;
 			names[n] = a->names[k].name;
 			lens[n++] = a->names[k].nlen;
 		}
@@ -632,7 +636,7 @@ dns_cache_match(const struct dns_cache *c, int family, const uint8_t *addr,
 		return 0;
 	dns_glob_init(&g, glob);
 	for (k = 0; k < a->n; k++)
-		if (now_ns < a->names[k].expires &&
+		if (now_ns < a->names[k].expires && (g.need & ~a->names[k].sfx) == 0 &&
 		    dns_glob_match(&g, a->names[k].name, a->names[k].nlen))
 			return 1;
 	return 0;

@@ -676,6 +676,7 @@ struct endpoint {
 	 * once for all the dns peers of a judgement. */
 	const char *names[2 * DNS_NAMES_PER_ADDR];
 	uint16_t lens[2 * DNS_NAMES_PER_ADDR];
+	uint32_t sfx[2 * DNS_NAMES_PER_ADDR];
 };
 
 static int
@@ -722,10 +723,10 @@ dns_known(const struct profile_eval *pe, struct endpoint *ep, uint64_t now)
 		return ep->dns_known;
 	if (pe->dns) {
 		n = dns_cache_names(pe->dns, ep->family, ep->addr, now, ep->names, ep->lens,
-		                    DNS_NAMES_PER_ADDR);
+		                    ep->sfx, DNS_NAMES_PER_ADDR);
 		if (ep->alt)
 			n += dns_cache_names(pe->dns, ep->family, ep->alt, now, ep->names + n,
-			                     ep->lens + n, DNS_NAMES_PER_ADDR);
+			                     ep->lens + n, ep->sfx + n, DNS_NAMES_PER_ADDR);
 	}
 	ep->dns_known = (int8_t)n;
 	return ep->dns_known;
@@ -771,7 +772,8 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 		return ep->c && label_matches(pe, p, ep->c);
 	case PEER_DNS:
 		for (i = 0; i < dns_known(pe, ep, now); i++)
-			if (dns_glob_match(&p->u.dns, ep->names[i], ep->lens[i]))
+			if ((p->u.dns.need & ~ep->sfx[i]) == 0 &&
+			    dns_glob_match(&p->u.dns, ep->names[i], ep->lens[i]))
 				return 1;
 		return 0;
 	}
