@@ -42,29 +42,33 @@ struct inv_label {
 };
 
 struct inv_container {
-	char *id;            /* full id (64 hex for the known runtimes), "" unknown */
+	/* First, what judging a flow reads, on one cache line (containers are
+	 * allocated on a line's start): the line attribution already brings
+	 * in to count the flow (refs). */
+	struct inv_label *labels;
+	size_t nlabels;
+	/* The profile evaluator's answers for it (profile-eval.c), valid
+	 * while eval_gen is that evaluator's generation: a cache, not
+	 * inventory. */
+	uint32_t eval_gen;
+	int32_t eval_prof;
+	uint64_t eval_labels;     /* a bit per label key and per key=value: a filter */
+	int refs;            /* flows naming it: the live scanner frees it only at 0 */
 	char *name;          /* required; falls back to a process name */
+
+	char *id;            /* full id (64 hex for the known runtimes), "" unknown */
 	char *image;
 	char *runtime;       /* "docker", "podman", "containerd", "cri-o", "unknown" */
 	char *namespace;     /* Kubernetes namespace */
 	char *pod;           /* Kubernetes pod name */
 	char *pod_uid;
 	char *cgroup;        /* cgroup path of its main process */
-	struct inv_label *labels;
-	size_t nlabels;
-	/* The profile evaluator's answer for it (profile-eval.c), valid while
-	 * eval_gen is that evaluator's generation: a cache, not inventory.
-	 * Beside labels: judging a flow reads both, one cache line. */
-	uint32_t eval_gen;
-	int32_t eval_prof;
-	uint64_t eval_labels;     /* a bit per label key and per key=value: a filter */
 	int pid;             /* a process inside it, 0 unknown */
 	uint64_t netns;      /* network namespace inode, 0 unknown */
 	int host_network;    /* shares the host's network namespace */
 	struct inv_iface *ifaces;
 	size_t nifaces;
 	uint64_t gone_ns;    /* 0 while running; when it was seen gone (kept for a grace period) */
-	int refs;            /* flows naming it: the live scanner frees it only at 0 */
 };
 
 struct inventory {
