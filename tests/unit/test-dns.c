@@ -277,6 +277,42 @@ Test(dns, latest_question_names_the_address)
 	dns_cache_free(dc);
 }
 
+/* Names are kept in no order; the address remembers its newest and newest
+ * asked-for name, and finds them again when those are evicted. */
+Test(dns, naming_survives_eviction_of_the_newest)
+{
+	struct dns_cache *dc = dns_cache_new(4);
+	uint8_t a[4], b[4];
+	struct dns_answer p;
+
+	v4("198.51.100.3", a);
+	v4("198.51.100.4", b);
+	p = pair("old.test", "old.test", a, 3600);
+	dns_cache_add(dc, &p, T0);
+	p = pair("target.cdn.test", "x.test", a, 3600);
+	dns_cache_add(dc, &p, T0 + SEC);
+	p = pair("new.test", "new.test", a, 10);          /* newest asked, expires first */
+	dns_cache_add(dc, &p, T0 + 2 * SEC);
+	p = pair("later.cdn.test", "y.test", a, 3600);    /* newest: a CNAME target */
+	dns_cache_add(dc, &p, T0 + 3 * SEC);
+	cr_expect_str_eq(dns_cache_name(dc, 4, a), "new.test");
+	/* Full: the expired one goes, the newest asked-for name. */
+	p = pair("b.test", "b.test", b, 3600);
+	cr_assert_eq(dns_cache_add(dc, &p, T0 + 60 * SEC), 0);
+	cr_expect_eq(dns_cache_stats(dc)->entries, 4);
+	cr_expect_str_eq(dns_cache_name(dc, 4, a), "old.test", "the asked-for name left");
+	/* Again full: the least recently learned (old.test) goes; only CNAME
+	 * targets are left, the latest of them names it. */
+	p = pair("b2.test", "b2.test", b, 3600);
+	cr_assert_eq(dns_cache_add(dc, &p, T0 + 61 * SEC), 0);
+	cr_expect_str_eq(dns_cache_name(dc, 4, a), "later.cdn.test");
+	/* Refreshed: the older target is the newest again. */
+	p = pair("target.cdn.test", "z.test", a, 3600);
+	cr_assert_eq(dns_cache_add(dc, &p, T0 + 62 * SEC), 0);
+	cr_expect_str_eq(dns_cache_name(dc, 4, a), "target.cdn.test");
+	dns_cache_free(dc);
+}
+
 Test(dns, full_cache_drops_expired_then_least_recent)
 {
 	struct dns_cache *dc = dns_cache_new(4);
