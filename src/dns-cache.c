@@ -11,9 +11,10 @@
  *     lookup reads one slot, and a pointer to
  *   - that address's names in one small array, newest first (learning
  *     moves a name to the front, so naming an address stops at its first
- *     asked-for name), with what lookups need (expiry, name, length, a
- *     name fingerprint): a lookup or a refresh reads one array, not a
- *     chain of scattered entries;
+ *     asked-for name), with what lookups need (expiry, name, length,
+ *     suffix bits), and after them the names' fingerprints, which learning
+ *     scans: a lookup or a refresh reads one array, not a chain of
+ *     scattered entries;
  *   - entries (one per pair, in one pool, index-linked) carry what
  *     eviction needs.
  *
@@ -48,19 +49,33 @@ struct dns_name {
 	const char *name;           /* the entry's, NUL-terminated */
 	uint32_t ent : 31;          /* index in the entry pool (at most 2^26) */
 	uint32_t asked : 1;         /* name was a question, not only a CNAME target */
-	uint16_t fp;                /* name fingerprint: most compares stop here */
 	uint16_t nlen;              /* strlen(name): names are at most 253 */
 	uint32_t sfx;               /* dns_suffix_bits: most globs stop here */
 };
 
 /* An address: a slot of the table itself, so a lookup reads one slot. */
 struct dns_addr {
-	struct dns_name *names;     /* newest first; NULL: empty slot */
+	struct dns_name *names;     /* newest first, then name_fps(); NULL: empty slot */
 	uint32_t h;                 /* low 32 bits of the address hash */
 	uint8_t n, cap;
 	uint8_t family;
 	uint8_t addr[16];
 };
+
+/* After an address's names, in the same allocation, their fingerprints in
+ * the same order: learning looks for a name by scanning these (a line or
+ * two), not the names (a line for every two). */
+static uint16_t *
+name_fps(const struct dns_addr *a)
+{
+	return (uint16_t *)(void *)(a->names + a->cap);
+}
+
+static size_t
+names_bytes(size_t cap)
+{
+	return cap * (sizeof(struct dns_name) + sizeof(uint16_t));
+}
 
 enum { H_EXP, H_SEQ };
 
@@ -328,6 +343,7 @@ entry_drop(struct dns_cache *c, uint32_t e)
 	for (k = 0; a->names[k].ent != e; k++)
 		;
 	memmove(&a->names[k], &a->names[k + 1], (size_t)(a->n - k - 1) * sizeof(a->names[0]));
+	memmove(&name_fps(a)[k], &name_fps(a)[k + 1], (size_t)(a->n - k - 1) * sizeof(uint16_t));
 	if (--a->n == 0) {
 		free(a->names);
 		slot_remove(c, si);
@@ -443,10 +459,14 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 	h = addr_hash(c, a->family, a->addr);
 	si = addr_find(c, h, a->family, a->addr);
 	if (c->slot[si].names) {
+		uint16_t *fps;
 		ad = &c->slot[si];
+		fps = name_fps(ad);
 		for (k = 0; k < ad->n; k++) {
+			if (fps[k] != fp)
+				continue;
 			nm = &ad->names[k];
-			if (nm->fp != fp || nm->nlen != nlen || memcmp(nm->name, a->name, nlen) != 0)
+			if (nm->nlen != nlen || memcmp(nm->name, a->name, nlen) != 0)
 				continue;
 			en = &c->ent[nm->ent];
 			/* A shorter TTL now does not shorten what the client
@@ -459,7 +479,9 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 			/* To the front: newest first. */
 			tmp = *nm;
 			memmove(&ad->names[1], &ad->names[0], k * sizeof(ad->names[0]));
+			memmove(&fps[1], &fps[0], k * sizeof(fps[0]));
 			ad->names[0] = tmp;
+			fps[0] = fp;
 			c->st.learned++;
 			return 0;
 		}
@@ -485,7 +507,7 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 		return -1;
 	memcpy(name, a->name, nlen + 1);
 	if (!ad) {
-		struct dns_name *names = malloc(2 * sizeof(*names));
+		struct dns_name *names = malloc(names_bytes(2));
 
 		if (!names) {
 			free(name);
@@ -505,12 +527,14 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 			c->filter[bit / 64] |= 1ULL << (bit % 64);
 		}
 	} else if (ad->n == ad->cap) {
-		struct dns_name *names = realloc(ad->names, 2 * ad->cap * sizeof(*names));
+		struct dns_name *names = realloc(ad->names, names_bytes(2 * (size_t)ad->cap));
 
 		if (!names) {
 			free(name);
 			return -1;
 		}
+		/* The fingerprints follow the names: to their new place. */
+		memmove(names + 2 * ad->cap, names + ad->cap, ad->n * sizeof(uint16_t));
 		ad->names = names;
 		ad->cap *= 2;
 	}
@@ -525,13 +549,14 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 	en->family = (uint8_t)a->family;
 	memcpy(en->addr, a->addr, addr_len(a->family));
 	memmove(&ad->names[1], &ad->names[0], ad->n * sizeof(ad->names[0]));
+	memmove(&name_fps(ad)[1], &name_fps(ad)[0], ad->n * sizeof(uint16_t));
+	name_fps(ad)[0] = fp;
 	ad->n++;
 	nm = &ad->names[0];
 	nm->expires = expires;
 	nm->seen = now;
 	nm->name = name;
 	nm->ent = e;
-	nm->fp = fp;
 	nm->nlen = (uint16_t)nlen;
 	nm->sfx = dns_suffix_bits(name, nlen);
 	nm->asked = asked(a) & 1u;

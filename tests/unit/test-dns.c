@@ -633,3 +633,42 @@ Test(dns, table_grows_and_keeps_every_address)
 	}
 	dns_cache_free(dc);
 }
+
+/* An address's names grow from 2 to the cap of 32 and lose one at the cap:
+ * learning a name again must find it each time (no second entry), through
+ * every growth, move and eviction. */
+Test(dns, names_of_one_address_are_found_again)
+{
+	struct dns_cache *dc = dns_cache_new(4096);
+	char name[40][24];
+	uint8_t a[4];
+	struct dns_answer p;
+	unsigned i, k;
+
+	v4("198.51.100.9", a);
+	for (i = 0; i < 40; i++)
+		snprintf(name[i], sizeof(name[i]), "n%u.test", i);
+	for (i = 0; i < DNS_NAMES_PER_ADDR; i++) {
+		p = pair(name[i], name[i], a, 3600);
+		cr_assert_eq(dns_cache_add(dc, &p, T0 + i * SEC), 0);
+		for (k = 0; k <= i; k++) {        /* each earlier one again */
+			p = pair(name[(k * 7) % (i + 1)], name[(k * 7) % (i + 1)], a, 3600);
+			cr_assert_eq(dns_cache_add(dc, &p, T0 + i * SEC), 0);
+		}
+		cr_assert_eq(dns_cache_stats(dc)->entries, i + 1, "after %u names", i + 1);
+	}
+	/* At the cap: a new name takes the least recently learned one's place. */
+	p = pair(name[32], name[32], a, 3600);
+	cr_assert_eq(dns_cache_add(dc, &p, T0 + 100 * SEC), 0);
+	cr_expect_eq(dns_cache_stats(dc)->entries, DNS_NAMES_PER_ADDR);
+	for (i = 0; i <= 32; i++) {
+		int held = dns_cache_match(dc, 4, a, name[i], T0 + 101 * SEC);
+		p = pair(name[i], name[i], a, 3600);
+		cr_assert_eq(dns_cache_add(dc, &p, T0 + 101 * SEC), 0);
+		if (held)
+			cr_expect_eq(dns_cache_stats(dc)->entries, DNS_NAMES_PER_ADDR,
+			             "%s learned again made a second entry", name[i]);
+	}
+	cr_expect_str_eq(dns_cache_name(dc, 4, a), name[32]);
+	dns_cache_free(dc);
+}
