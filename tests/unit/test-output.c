@@ -508,27 +508,21 @@ Test(output, records_are_copied_at_write)
 	strbuf_free(&want);
 }
 
-/* No collector: records wait in memory, spill to the spool when the queue
- * is full, and only the spool's cap drops, oldest first. Every accepted
- * record is accounted for. */
-Test(output, spool_and_cap_account_for_everything)
+/* A forward sink (with opt) to a port nothing listens on, given 20,000
+ * records of ~800 bytes and 300 ms to deliver them: its stats. */
+static struct output_stats
+to_dead_collector(const struct output_options *opt)
 {
-	struct output_options opt;
 	struct output_stats st;
+	struct output_options dflt;
 	struct flow f;
 	struct record r;
 	struct output *o;
-	char dir[] = "/tmp/test-output-spool.XXXXXX", spec[128], err[256];
+	char spec[128], err[256];
 	int port, lfd = listen_on(SOCK_STREAM, &port), i;
 
 	close(lfd);                      /* nothing listens there now */
-	cr_assert_not_null(mkdtemp(dir));
-	output_options_default(&opt);
-	opt.queue_bytes = 256 * 1024;
-	opt.spool_dir = dir;
-	opt.spool_max_bytes = 2 * 1024 * 1024;
-	opt.close_timeout_ms = 100;
-	output_set_options(&opt);
+	output_set_options(opt);
 	snprintf(spec, sizeof(spec), "forward://127.0.0.1:%d?tag=t", port);
 	o = output_open(spec, err, sizeof(err));
 	cr_assert_not_null(o, "%s", err);
@@ -539,6 +533,28 @@ Test(output, spool_and_cap_account_for_everything)
 	output_flush(o);
 	cr_assert_gt(output_drain(o, 300), 0);
 	st = output_stats(o);
+	output_close(o);
+	output_options_default(&dflt);
+	output_set_options(&dflt);
+	return st;
+}
+
+/* No collector: records wait in memory, spill to the spool when the queue
+ * is full, and only the spool's cap drops, oldest first. Every accepted
+ * record is accounted for. */
+Test(output, spool_and_cap_account_for_everything)
+{
+	struct output_options opt;
+	struct output_stats st;
+	char dir[] = "/tmp/test-output-spool.XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir));
+	output_options_default(&opt);
+	opt.queue_bytes = 256 * 1024;
+	opt.spool_dir = dir;
+	opt.spool_max_bytes = 2 * 1024 * 1024;
+	opt.close_timeout_ms = 100;
+	st = to_dead_collector(&opt);
 	cr_assert_eq(st.accepted, 20000);
 	cr_assert_eq(st.delivered, 0);
 	cr_assert_gt(st.spooled, 0);
@@ -546,9 +562,6 @@ Test(output, spool_and_cap_account_for_everything)
 	cr_assert_leq(st.spool_bytes, opt.spool_max_bytes);
 	cr_assert_eq(st.queued + st.spool_records + st.dropped, st.accepted);
 	cr_assert_geq(st.failures, 1);
-	output_close(o);
-	output_options_default(&opt);
-	output_set_options(&opt);
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
@@ -646,36 +659,17 @@ Test(output, a_dead_sink_is_waited_for_only_so_long)
 {
 	struct output_options opt;
 	struct output_stats st;
-	struct flow f;
-	struct record r;
-	struct output *o;
-	char spec[128], err[256];
-	int port, lfd = listen_on(SOCK_STREAM, &port), i;
 
-	close(lfd);                      /* nothing listens there now */
 	output_options_default(&opt);
 	opt.queue_bytes = 256 * 1024;
 	opt.full_wait_ms = 300;
 	opt.close_timeout_ms = 100;
-	output_set_options(&opt);
-	snprintf(spec, sizeof(spec), "forward://127.0.0.1:%d?tag=t", port);
-	o = output_open(spec, err, sizeof(err));
-	cr_assert_not_null(o, "%s", err);
-	make_flow(&f, 4000);
-	make_record(&r, &f, 0);
-	for (i = 0; i < 20000; i++)
-		cr_assert_eq(output_write(o, &r), 0);
-	output_flush(o);
-	cr_assert_gt(output_drain(o, 300), 0);
-	st = output_stats(o);
+	st = to_dead_collector(&opt);
 	cr_expect_eq(st.accepted, 20000);
 	cr_expect_eq(st.delivered, 0);
 	cr_expect_eq(st.waits, 1, "gave up once, and did not wait again for a dead sink");
 	cr_expect_gt(st.dropped, 0);
 	cr_expect_eq(st.queued + st.dropped, st.accepted);
-	output_close(o);
-	output_options_default(&opt);
-	output_set_options(&opt);
 }
 
 Test(output, bad_specs_refused)

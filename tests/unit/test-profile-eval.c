@@ -501,23 +501,31 @@ Test(profile_eval, repeated_rules)
 	    "    egress allow tcp 22 to 203.0.113.0/24\n"                /* 11: other peers */
 	    "    default deny\n"
 	    "}\n";
+	static const struct {
+		int proto;
+		const char *dst;
+		int port;
+		int verdict;
+		const char *rule;
+	} want[] = {
+		{ 6, "10.9.9.9", 80, VERDICT_ALLOW, "t.profile:3" },
+		{ 6, "10.9.9.9", 443, VERDICT_DENY, "t.profile:4" },
+		{ 17, "10.9.9.9", 80, VERDICT_DENY, "t.profile:5" },
+		{ 6, "10.9.9.9", 81, VERDICT_ALLOW, "t.profile:7" },
+		{ 6, "192.0.2.5", 22, VERDICT_DENY, "t.profile:8" },
+		{ 6, "203.0.113.5", 22, VERDICT_ALLOW, "t.profile:11" },
+		{ 6, "203.0.113.5", 23, VERDICT_DENY, "default" },
+	};
 	struct fixture fx;
 	struct record r;
+	size_t i;
 
 	setup_text(&fx, text, 0);
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 80, &r).verdict, VERDICT_ALLOW);
-	expect_str(r.rule, "t.profile:3");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 443, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "t.profile:4");
-	cr_expect_eq(judge(&fx, 17, "10.0.0.2", 40000, "10.9.9.9", 80, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "t.profile:5");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 81, &r).verdict, VERDICT_ALLOW);
-	expect_str(r.rule, "t.profile:7");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "192.0.2.5", 22, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "t.profile:8");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "203.0.113.5", 22, &r).verdict, VERDICT_ALLOW);
-	expect_str(r.rule, "t.profile:11");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "203.0.113.5", 23, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "default");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct judgement j = judge(&fx, want[i].proto, "10.0.0.2", 40000, want[i].dst,
+		                           want[i].port, &r);
+		cr_expect_eq(j.verdict, want[i].verdict, "%s:%d", want[i].dst, want[i].port);
+		expect_str(r.rule, want[i].rule);
+	}
 	teardown(&fx);
 }
