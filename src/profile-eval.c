@@ -79,6 +79,9 @@ enum { PC_TCP, PC_UDP, PC_SCTP, PC_ICMP, PC_ICMPV6, PC_OTHER, PC_MAX };
 struct cdir {                     /* the head of the block; the rest follows in this order */
 	uint64_t portless;        /* rules without ports (a port-less flow's only ones) */
 	uint64_t proto_rules[PC_MAX];
+	/* Rules whose every peer needs the peer end to be a container, to
+	 * have a name passive DNS knows: turned down as a set, unread. */
+	uint64_t need_ctr, need_dns;
 	uint32_t n, nports, nseg, pad;
 	/* The candidate index, when n <= SEG_MAX_RULES (else: NULL, scan). */
 	uint64_t *seg_rules;      /* rules whose ports cover the segment, or have none */
@@ -246,6 +249,10 @@ index_dir(struct cdir *cd)
 		uint64_t bit = 1ULL << i;
 		if (h->shadowed)
 			continue;
+		if (h->need & NEED_CONTAINER)
+			cd->need_ctr |= bit;
+		if (h->need & NEED_DNS)
+			cd->need_dns |= bit;
 		if (!h->nports)
 			cd->portless |= bit;
 		for (c = 0; c < PC_MAX; c++)
@@ -834,12 +841,19 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 			}
 			cand &= cd->seg_rules[lo];
 		}
-		for (; cand; cand &= cand - 1) {
+		if (!peer->c)
+			cand &= ~cd->need_ctr;
+		while (cand) {
 			i = (size_t)__builtin_ctzll(cand);
+			if (((cd->need_dns >> i) & 1) && !dns_known(pe, peer, now)) {
+				cand &= ~cd->need_dns;      /* none of them can match */
+				continue;
+			}
 			if (rule_peers_match(pe, cd, i, peer, now)) {
 				*rule_id = cd->hot[i].id + 1;
 				return cd->hot[i].allow;
 			}
+			cand &= cand - 1;
 		}
 		*rule_id = 0;
 		return pe->set->p[prof].default_allow;
