@@ -529,3 +529,39 @@ Test(profile_eval, repeated_rules)
 	}
 	teardown(&fx);
 }
+
+/* Rules that need a container peer, or a name passive DNS knows, are turned
+ * down together when the peer end has none: the rules after them decide. */
+Test(profile_eval, rules_needing_what_the_peer_lacks)
+{
+	static const char *text =
+	    "profile frontend {\n"                                 /* 1 */
+	    "    match name \"shop-frontend-*\"\n"                 /* 2 */
+	    "    egress allow tcp 443 to dns \"*.a.test\"\n"       /* 3 */
+	    "    egress deny  tcp 443 to label app=backend\n"      /* 4 */
+	    "    egress deny  tcp 443 to dns \"*.b.test\"\n"       /* 5 */
+	    "    egress allow tcp 443 to world\n"                  /* 6 */
+	    "    egress allow tcp 443 to container \"batch\"\n"    /* 7 */
+	    "    default deny\n"
+	    "}\n";
+	static const struct {
+		const char *dst;
+		int verdict;
+		const char *rule;
+	} want[] = {
+		{ "198.51.100.7", VERDICT_ALLOW, "t.profile:6" },   /* no container, no names */
+		{ "10.0.0.3", VERDICT_DENY, "t.profile:4" },        /* app=backend */
+		{ "10.0.0.4", VERDICT_ALLOW, "t.profile:7" },       /* a container, not world */
+	};
+	struct fixture fx;
+	struct record r;
+	size_t i;
+
+	setup_text(&fx, text, 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct judgement j = judge(&fx, 6, "10.0.0.2", 40000, want[i].dst, 443, &r);
+		cr_expect_eq(j.verdict, want[i].verdict, "%s", want[i].dst);
+		expect_str(r.rule, want[i].rule);
+	}
+	teardown(&fx);
+}
