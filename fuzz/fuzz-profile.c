@@ -3,13 +3,19 @@
  * could hold, goes through profile_load_buffer() and the whole-set checks
  * of `cnetmon check`, without and with an inventory (as `check -I` does,
  * which runs profile_selects() on every profile, even after parse errors),
- * and must yield errors, never a crash or a leak. Messages are dropped.
- * Build and run: make fuzz; seeds: profiles/. */
+ * and must yield errors, never a crash or a leak. A set that loads is then
+ * compiled as `read` does (shared peer lists, covered rules, port index)
+ * and judges flows between the containers and two outside addresses, in
+ * both directions, on ports taken from the input. Messages are dropped.
+ * Build and run: make fuzz-profile; seeds: profiles/. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "attrib.h"
+#include "flow.h"
 #include "inventory.h"
+#include "output.h"
 #include "profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,15 +64,61 @@ inventory(void)
 	return inv;
 }
 
+/* Every pair of ends (each container, an outside address, the host's
+ * loopback) with each protocol, ports from the input's last bytes. */
+static void
+judge_all(const struct profile_set *set, const struct inventory *inv, const uint8_t *data,
+          size_t size)
+{
+	static const uint8_t protos[] = { 6, 17, 1, 58, 132, 47 };
+	struct attrib *a = attrib_build(inv);
+	struct profile_eval *pe = profile_eval_new(set, a, NULL, size & 1);
+	size_t n = inv->n + 2, i, j, k;
+	uint16_t port = size >= 2 ? (uint16_t)(data[size - 2] << 8 | data[size - 1]) : 80;
+
+	for (i = 0; pe && i < n; i++) {
+		for (j = 0; j < n; j++) {
+			for (k = 0; k < sizeof(protos); k++) {
+				struct flow f;
+				struct judgement jd;
+				struct record r;
+
+				memset(&f, 0, sizeof(f));
+				f.key.family = 4;
+				f.key.proto = protos[k];
+				f.key.port[0] = 40000;
+				f.key.port[1] = (uint16_t)(port + k);
+				f.key.noports = protos[k] == 47;
+				f.key.addr[0][0] = i < inv->n ? 10 : i == inv->n ? 198 : 127;
+				f.key.addr[1][0] = j < inv->n ? 10 : j == inv->n ? 203 : 127;
+				f.key.addr[0][3] = (uint8_t)i;
+				f.key.addr[1][3] = (uint8_t)j;
+				f.icmp_type = (uint8_t)port;
+				f.ctr[0] = i < inv->n ? inv->c[i] : NULL;
+				f.ctr[1] = j < inv->n ? inv->c[j] : NULL;
+				if (k & 1)
+					profile_eval_prefetch(pe, &f);
+				profile_eval_judge(pe, &f, 0, &jd);
+				memset(&r, 0, sizeof(r));
+				profile_eval_describe(pe, &jd, &f, &r);
+			}
+		}
+	}
+	profile_eval_free(pe);
+	attrib_free(a);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct profile_set set;
+	const struct inventory *inv = inventory();
 
 	memset(&set, 0, sizeof(set));
-	profile_load_buffer(&set, "fuzz.profile", (const char *)data, size, ignore, NULL);
-	profile_check_set(&set, NULL, ignore, NULL);
-	profile_check_set(&set, inventory(), ignore, NULL);
+	if (profile_load_buffer(&set, "fuzz.profile", (const char *)data, size, ignore, NULL) == 0 &&
+	    profile_check_set(&set, NULL, ignore, NULL) == 0 && inv)
+		judge_all(&set, inv, data, size);
+	profile_check_set(&set, inv, ignore, NULL);
 	profile_set_free(&set);
 	return 0;
 }
