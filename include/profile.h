@@ -159,6 +159,14 @@ int profile_eval_uses_dns(const struct profile_eval *pe);
 void profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now_ns,
                         struct judgement *j);
 
+/* Rules that never decide: an earlier rule of the same profile and
+ * direction names the same peers, the same protocol (or any) and the same
+ * ports (or none), so it matches first every flow they would. fn gets each
+ * with the rule that covers it, in file order. (Directions of more than
+ * 1,024 rules are not searched.) */
+typedef void (*profile_covered_fn)(const struct rule *r, const struct rule *by, void *data);
+void profile_eval_covered(const struct profile_eval *pe, profile_covered_fn fn, void *data);
+
 /* For records: fills verdict, direction, profile, rule, reason, denied_by
  * and each container's profile name from j. The strings live as long as
  * the evaluator. */

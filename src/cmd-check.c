@@ -11,6 +11,18 @@
 #include "log.h"
 #include "profile.h"
 
+/* A rule that can never decide is almost always a mistake (a copy, or a
+ * narrower rule written after a broader one): said, but not an error. */
+static void
+warn_covered(const struct rule *r, const struct rule *by, void *data)
+{
+	int *n = data;
+
+	fprintf(stderr, "cnetmon: %s:%d:1: warning: this rule never decides: the rule on line %d "
+	        "matches every flow it would\n", r->file ? r->file : "?", r->line, by->line);
+	(*n)++;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -23,7 +35,7 @@ cmd_check(int argc, char **argv)
 	struct inventory *inv = NULL;
 	const char *invpath = NULL;
 	char err[512];
-	int ch, errors;
+	int ch, errors, warnings = 0;
 	size_t rules = 0, k;
 
 	optind = 1;
@@ -50,10 +62,22 @@ cmd_check(int argc, char **argv)
 	                            profile_error_stderr, NULL);
 	for (k = 0; k < set.n; k++)
 		rules += set.p[k].nrules;
-	if (!errors)
-		printf("cnetmon check: %zu profile%s, %zu rule%s in %zu file%s: OK\n", set.n,
+	if (!errors) {
+		struct profile_eval *pe = profile_eval_new(&set, NULL, NULL, 0);
+
+		if (pe)
+			profile_eval_covered(pe, warn_covered, &warnings);
+		profile_eval_free(pe);
+	}
+	if (!errors) {
+		char more[64] = "";
+
+		if (warnings)
+			snprintf(more, sizeof(more), ", %d warning%s", warnings, warnings == 1 ? "" : "s");
+		printf("cnetmon check: %zu profile%s, %zu rule%s in %zu file%s: OK%s\n", set.n,
 		       set.n == 1 ? "" : "s", rules, rules == 1 ? "" : "s", set.nfiles,
-		       set.nfiles == 1 ? "" : "s");
+		       set.nfiles == 1 ? "" : "s", more);
+	}
 	else
 		fprintf(stderr, "cnetmon check: %d error%s\n", errors, errors == 1 ? "" : "s");
 	profile_set_free(&set);

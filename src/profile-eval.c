@@ -224,17 +224,29 @@ covers(const struct cdir *cd, const struct rhot *j, const struct rhot *i)
 	       !memcmp(&cd->ports[j->port0], &cd->ports[i->port0], i->nports * sizeof(cd->ports[0]));
 }
 
+#define COVER_MAX_RULES 1024    /* pairs of pairs: only an optimisation past this */
+
+/* The earliest rule of cd that covers rule i (itself not covered), or -1. */
+static long
+covered_by(const struct cdir *cd, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (!cd->hot[j].shadowed && covers(cd, &cd->hot[j], &cd->hot[i]))
+			return (long)j;
+	return -1;
+}
+
 static void
 mark_shadowed(struct cdir *cd)
 {
-	size_t i, j;
+	size_t i;
 
-	if (cd->n > 1024)
-		return;                 /* pairs of pairs: only an optimisation */
+	if (cd->n > COVER_MAX_RULES)
+		return;
 	for (i = 1; i < cd->n; i++)
-		for (j = 0; j < i && !cd->hot[i].shadowed; j++)
-			if (!cd->hot[j].shadowed && covers(cd, &cd->hot[j], &cd->hot[i]))
-				cd->hot[i].shadowed = 1;
+		cd->hot[i].shadowed = covered_by(cd, i) >= 0;
 }
 
 /* The candidate index of a compiled direction (see struct cdir). */
@@ -1018,6 +1030,28 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 			j->denied |= (uint8_t)(1u << role);
 	}
 	j->verdict = j->denied ? VERDICT_DENY : allowed ? VERDICT_ALLOW : VERDICT_UNPROFILED;
+}
+
+void
+profile_eval_covered(const struct profile_eval *pe, profile_covered_fn fn, void *data)
+{
+	size_t p, r;
+	long j;
+
+	for (p = 0; p < pe->set->n; p++) {
+		const struct profile *pr = &pe->set->p[p];
+		size_t at[2] = { 0, 0 };    /* a rule's place among its direction's */
+
+		for (r = 0; r < pr->nrules; r++) {
+			int d = !!pr->rules[r].egress;
+			const struct cdir *cd = pe->prof[p].dir[d];
+			size_t i = at[d]++;
+
+			if (cd->n <= COVER_MAX_RULES && cd->hot[i].shadowed &&
+			    (j = covered_by(cd, i)) >= 0)
+				fn(&pr->rules[r], pe->rule_of[cd->hot[j].id], data);
+		}
+	}
 }
 
 /* "file:line" of rule id: formatted when a record first names it (most

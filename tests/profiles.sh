@@ -5,7 +5,7 @@ set -u
 BIN=${1:?usage: profiles.sh CNETMON_BIN}
 dir=$(cd "$(dirname "$0")/../profiles" && pwd)
 pass=0 fail=0
-if out=$("$BIN" check "$dir" 2>&1); then
+if out=$("$BIN" check "$dir" 2>&1) && ! printf '%s\n' "$out" | grep -q warning; then
 	pass=$((pass + 1)); echo "ok   check profiles/: $out"
 else
 	fail=$((fail + 1)); echo "FAIL check profiles/:"; echo "$out"
@@ -19,6 +19,17 @@ if [ $rc -eq 2 ] && printf '%s\n' "$out" | grep -q "shop.profile:[0-9]*:[0-9]*: 
 	pass=$((pass + 1)); echo "ok   a broken profile fails with FILE:LINE:COL"
 else
 	fail=$((fail + 1)); echo "FAIL broken profile: exit $rc"; echo "$out"
+fi
+# A rule repeated after itself never decides: a warning with both lines,
+# and still exit 0 (it is not an error).
+line=$(grep -n 'egress  allow tcp 8080-8089 to profile backend' "$dir/shop.profile" | head -1 | cut -d: -f1)
+awk -v n="$line" '{ print } NR == n { print }' "$dir/shop.profile" >"$tmp/shop.profile"
+out=$("$BIN" check "$tmp" 2>&1); rc=$?
+if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q "shop.profile:$((line + 1)):1: warning: this rule never decides: the rule on line $line " &&
+	printf '%s\n' "$out" | grep -q "OK, 1 warning$"; then
+	pass=$((pass + 1)); echo "ok   a repeated rule is a warning, not an error"
+else
+	fail=$((fail + 1)); echo "FAIL repeated rule: exit $rc"; echo "$out"
 fi
 echo "profiles: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -4,6 +4,7 @@
  * table leaves them after attribution. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alert.h"
@@ -527,6 +528,40 @@ Test(profile_eval, repeated_rules)
 		cr_expect_eq(j.verdict, want[i].verdict, "%s:%d", want[i].dst, want[i].port);
 		expect_str(r.rule, want[i].rule);
 	}
+	teardown(&fx);
+}
+
+static void
+collect_covered(const struct rule *r, const struct rule *by, void *data)
+{
+	char *out = data;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%d<%d ", r->line, by->line);
+}
+
+/* What `check` warns about: each rule that never decides, with the first
+ * earlier rule that covers it, in file order across both directions. */
+Test(profile_eval, covered_rules_are_listed)
+{
+	static const char *text =
+	    "profile frontend {\n"                                  /* 1 */
+	    "    match name \"shop-frontend-*\"\n"                  /* 2 */
+	    "    egress allow tcp 80 to 10.0.0.0/8\n"               /* 3 */
+	    "    ingress allow tcp 22 from host\n"                  /* 4 */
+	    "    egress deny  tcp 443 to 10.0.0.0/8\n"              /* 5 */
+	    "    egress deny  tcp 80 to 10.0.0.0/8\n"               /* 6: < 3 */
+	    "    ingress deny any from host\n"                      /* 7 */
+	    "    ingress allow tcp 22 from host\n"                  /* 8: < 4 */
+	    "    egress allow udp 80 to 10.0.0.0/8\n"               /* 9 */
+	    "    ingress allow udp 53 from host\n"                  /* 10: < 7 */
+	    "}\n";
+	struct fixture fx;
+	char out[256] = "";
+
+	setup_text(&fx, text, 0);
+	profile_eval_covered(fx.pe, collect_covered, out);
+	cr_expect_str_eq(out, "6<3 8<4 10<7 ");
 	teardown(&fx);
 }
 
