@@ -44,12 +44,11 @@ struct rhot {
 	uint8_t proto, allow;
 	uint8_t need;             /* NEED_*: every peer needs the peer end to be one */
 	uint8_t shadowed;         /* an earlier rule matches whatever it would: never decides */
-	uint16_t lo, hi;          /* the ports' bounding range (0-65535 without ports) */
 	uint16_t npeers, nports;
-	uint32_t id;              /* index into pe->loc */
 	uint32_t peer0;           /* first of its peers in profile_eval.peers */
 	uint32_t port0;           /* first of its port ranges in the block */
 };
+_Static_assert(sizeof(struct rhot) == 16, "four rule records to a cache line");
 
 struct cpeer {
 	uint8_t kind, family, prefixlen;
@@ -82,7 +81,8 @@ struct cdir {                     /* the head of the block; the rest follows in 
 	/* Rules whose every peer needs the peer end to be a container, to
 	 * have a name passive DNS knows: turned down as a set, unread. */
 	uint64_t need_ctr, need_dns;
-	uint32_t n, nports, nseg, pad;
+	uint32_t n, nports, nseg;
+	uint32_t id0;             /* rule i's id (pe->rule_of, pe->loc) is id0 + i */
 	/* The candidate index, when n <= SEG_MAX_RULES (else: NULL, scan). */
 	uint64_t *seg_rules;      /* rules whose ports cover the segment, or have none */
 	uint16_t *seg_start;      /* ascending, seg_start[0] = 0 */
@@ -501,6 +501,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 	cd->ports = (struct port_range *)(void *)(block + off[3]);
 	cd->nports = (uint32_t)nport;
 	cd->n = 0;
+	cd->id0 = *rule_id;
 	for (j = 0; j < p->nrules; j++) {
 		const struct rule *r = &p->rules[j];
 		struct rhot *h;
@@ -511,21 +512,10 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		h = &cd->hot[cd->n++];
 		h->proto = (uint8_t)r->proto;
 		h->allow = (uint8_t)r->allow;
-		h->lo = 0;
-		h->hi = 65535;
-		if (r->nports) {
-			h->lo = 65535;
-			h->hi = 0;
-		}
 		h->nports = (uint16_t)r->nports;
 		h->port0 = po;
-		for (k = 0; k < r->nports; k++) {
+		for (k = 0; k < r->nports; k++)
 			cd->ports[po++] = r->ports[k];
-			if (r->ports[k].lo < h->lo)
-				h->lo = r->ports[k].lo;
-			if (r->ports[k].hi > h->hi)
-				h->hi = r->ports[k].hi;
-		}
 		if ((peer0 = intern_peers(pe, r, byname, b)) < 0)
 			return -1;
 		h->npeers = (uint16_t)r->npeers;
@@ -539,8 +529,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 		}
 		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
 		                    (r->npeers && needd ? NEED_DNS : 0));
-		h->id = *rule_id;
-		pe->rule_of[(*rule_id)++] = r;
+		pe->rule_of[(*rule_id)++] = r;     /* cd->id0 + its index */
 	}
 	mark_shadowed(cd);
 	if (cd->seg_rules)
@@ -862,7 +851,7 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 				continue;
 			}
 			if (rule_peers_match(pe, cd, i, peer, now)) {
-				*rule_id = cd->hot[i].id + 1;
+				*rule_id = cd->id0 + (uint32_t)i + 1;
 				return cd->hot[i].allow;
 			}
 			cand &= cand - 1;
@@ -873,8 +862,6 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 	for (i = 0; i < cd->n; i++) {
 		h = &cd->hot[i];
 		if (h->shadowed || (h->proto != PROTO_ANY && h->proto != proto))
-			continue;
-		if (port < h->lo || port > h->hi)
 			continue;
 		if (h->nports) {
 			/* A port list never matches a port-less flow. */
@@ -888,7 +875,7 @@ decide(struct profile_eval *pe, int prof, int egress, uint8_t proto, int has_por
 		}
 		if (!rule_peers_match(pe, cd, i, peer, now))
 			continue;
-		*rule_id = h->id + 1;
+		*rule_id = cd->id0 + (uint32_t)i + 1;
 		return h->allow;
 	}
 	*rule_id = 0;
@@ -1049,7 +1036,7 @@ profile_eval_covered(const struct profile_eval *pe, profile_covered_fn fn, void 
 
 			if (cd->n <= COVER_MAX_RULES && cd->hot[i].shadowed &&
 			    (j = covered_by(cd, i)) >= 0)
-				fn(&pr->rules[r], pe->rule_of[cd->hot[j].id], data);
+				fn(&pr->rules[r], pe->rule_of[cd->id0 + (uint32_t)j], data);
 		}
 	}
 }

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alert.h"
@@ -599,4 +600,40 @@ Test(profile_eval, rules_needing_what_the_peer_lacks)
 		expect_str(r.rule, want[i].rule);
 	}
 	teardown(&fx);
+}
+
+/* Past 64 rules a direction, rules are walked in order without the port
+ * index: the same first-match verdicts, port lists, ranges and port-less
+ * flows included. */
+Test(profile_eval, long_rule_lists_are_walked_in_order)
+{
+	struct fixture fx;
+	struct record r;
+	char *text, *p;
+	size_t cap = 16384;
+	int i;
+
+	cr_assert(text = malloc(cap));
+	p = text + snprintf(text, cap, "profile frontend {\n    match name \"shop-frontend-*\"\n");
+	for (i = 0; i < 70; i++)                                /* lines 3..72 */
+		p += snprintf(p, cap - (size_t)(p - text), "    egress deny tcp %d,%d-%d to 10.0.0.0/8\n",
+		              1000 + i, 5000 + 10 * i, 5004 + 10 * i);
+	p += snprintf(p, cap - (size_t)(p - text), "    egress allow icmp to 10.0.0.0/8\n"   /* 73 */
+	              "    egress allow any to 10.0.0.0/8\n"                                /* 74 */
+	              "}\n");
+	setup_text(&fx, text, 0);
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 1000, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:3");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 1069, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:72");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 5692, &r).verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:72");
+	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 5695, &r).verdict, VERDICT_ALLOW);
+	expect_str(r.rule, "t.profile:74");
+	cr_expect_eq(judge(&fx, 17, "10.0.0.2", 40000, "10.9.9.9", 1000, &r).verdict, VERDICT_ALLOW);
+	expect_str(r.rule, "t.profile:74");
+	cr_expect_eq(judge(&fx, 1, "10.0.0.2", 0, "10.9.9.9", 0, &r).verdict, VERDICT_ALLOW);
+	expect_str(r.rule, "t.profile:73");
+	teardown(&fx);
+	free(text);
 }
