@@ -484,6 +484,30 @@ Test(profile_eval, label_peers)
 	teardown(&fx);
 }
 
+/* Flows from the frontend container (10.0.0.2:40000) and the rule that
+ * must decide each. */
+struct want_rule {
+	int proto;
+	const char *dst;
+	int port;
+	int verdict;
+	const char *rule;
+};
+
+static void
+expect_rules(struct fixture *fx, const struct want_rule *w, size_t n)
+{
+	struct record r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct judgement j = judge(fx, w[i].proto, "10.0.0.2", w[i].proto == 1 ? 0 : 40000,
+		                           w[i].dst, w[i].port, &r);
+		cr_expect_eq(j.verdict, w[i].verdict, "%d %s:%d", w[i].proto, w[i].dst, w[i].port);
+		expect_str(r.rule, w[i].rule);
+	}
+}
+
 /* Rules that repeat an earlier one's peers are passed over when the earlier
  * rule matches all they would (it decides first anyway), and only then:
  * other ports, another protocol or other peers still decide. */
@@ -503,13 +527,7 @@ Test(profile_eval, repeated_rules)
 	    "    egress allow tcp 22 to 203.0.113.0/24\n"                /* 11: other peers */
 	    "    default deny\n"
 	    "}\n";
-	static const struct {
-		int proto;
-		const char *dst;
-		int port;
-		int verdict;
-		const char *rule;
-	} want[] = {
+	static const struct want_rule want[] = {
 		{ 6, "10.9.9.9", 80, VERDICT_ALLOW, "t.profile:3" },
 		{ 6, "10.9.9.9", 443, VERDICT_DENY, "t.profile:4" },
 		{ 17, "10.9.9.9", 80, VERDICT_DENY, "t.profile:5" },
@@ -519,16 +537,9 @@ Test(profile_eval, repeated_rules)
 		{ 6, "203.0.113.5", 23, VERDICT_DENY, "default" },
 	};
 	struct fixture fx;
-	struct record r;
-	size_t i;
 
 	setup_text(&fx, text, 0);
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		struct judgement j = judge(&fx, want[i].proto, "10.0.0.2", 40000, want[i].dst,
-		                           want[i].port, &r);
-		cr_expect_eq(j.verdict, want[i].verdict, "%s:%d", want[i].dst, want[i].port);
-		expect_str(r.rule, want[i].rule);
-	}
+	expect_rules(&fx, want, sizeof(want) / sizeof(want[0]));
 	teardown(&fx);
 }
 
@@ -580,25 +591,15 @@ Test(profile_eval, rules_needing_what_the_peer_lacks)
 	    "    egress allow tcp 443 to container \"batch\"\n"    /* 7 */
 	    "    default deny\n"
 	    "}\n";
-	static const struct {
-		const char *dst;
-		int verdict;
-		const char *rule;
-	} want[] = {
-		{ "198.51.100.7", VERDICT_ALLOW, "t.profile:6" },   /* no container, no names */
-		{ "10.0.0.3", VERDICT_DENY, "t.profile:4" },        /* app=backend */
-		{ "10.0.0.4", VERDICT_ALLOW, "t.profile:7" },       /* a container, not world */
+	static const struct want_rule want[] = {
+		{ 6, "198.51.100.7", 443, VERDICT_ALLOW, "t.profile:6" }, /* no container, no names */
+		{ 6, "10.0.0.3", 443, VERDICT_DENY, "t.profile:4" },      /* app=backend */
+		{ 6, "10.0.0.4", 443, VERDICT_ALLOW, "t.profile:7" },     /* a container, not world */
 	};
 	struct fixture fx;
-	struct record r;
-	size_t i;
 
 	setup_text(&fx, text, 0);
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		struct judgement j = judge(&fx, 6, "10.0.0.2", 40000, want[i].dst, 443, &r);
-		cr_expect_eq(j.verdict, want[i].verdict, "%s", want[i].dst);
-		expect_str(r.rule, want[i].rule);
-	}
+	expect_rules(&fx, want, sizeof(want) / sizeof(want[0]));
 	teardown(&fx);
 }
 
@@ -607,8 +608,15 @@ Test(profile_eval, rules_needing_what_the_peer_lacks)
  * flows included. */
 Test(profile_eval, long_rule_lists_are_walked_in_order)
 {
+	static const struct want_rule want[] = {
+		{ 6, "10.9.9.9", 1000, VERDICT_DENY, "t.profile:3" },
+		{ 6, "10.9.9.9", 1069, VERDICT_DENY, "t.profile:72" },
+		{ 6, "10.9.9.9", 5692, VERDICT_DENY, "t.profile:72" },
+		{ 6, "10.9.9.9", 5695, VERDICT_ALLOW, "t.profile:74" },
+		{ 17, "10.9.9.9", 1000, VERDICT_ALLOW, "t.profile:74" },
+		{ 1, "10.9.9.9", 0, VERDICT_ALLOW, "t.profile:73" },
+	};
 	struct fixture fx;
-	struct record r;
 	char *text, *p;
 	size_t cap = 16384;
 	int i;
@@ -622,18 +630,7 @@ Test(profile_eval, long_rule_lists_are_walked_in_order)
 	              "    egress allow any to 10.0.0.0/8\n"                                /* 74 */
 	              "}\n");
 	setup_text(&fx, text, 0);
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 1000, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "t.profile:3");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 1069, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "t.profile:72");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 5692, &r).verdict, VERDICT_DENY);
-	expect_str(r.rule, "t.profile:72");
-	cr_expect_eq(judge(&fx, 6, "10.0.0.2", 40000, "10.9.9.9", 5695, &r).verdict, VERDICT_ALLOW);
-	expect_str(r.rule, "t.profile:74");
-	cr_expect_eq(judge(&fx, 17, "10.0.0.2", 40000, "10.9.9.9", 1000, &r).verdict, VERDICT_ALLOW);
-	expect_str(r.rule, "t.profile:74");
-	cr_expect_eq(judge(&fx, 1, "10.0.0.2", 0, "10.9.9.9", 0, &r).verdict, VERDICT_ALLOW);
-	expect_str(r.rule, "t.profile:73");
+	expect_rules(&fx, want, sizeof(want) / sizeof(want[0]));
 	teardown(&fx);
 	free(text);
 }
