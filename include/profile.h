@@ -151,9 +151,6 @@ void profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a);
  * rules, then judges them); the profiles found are kept in f->judged as a
  * hint for profile_eval_judge. */
 void profile_eval_prefetch(struct profile_eval *pe, struct flow *f);
-/* What profile_eval_prefetch itself reads: f's containers' cached answers
- * (a batch fetches them as its flows are made, then the rules). */
-void profile_eval_prefetch_containers(const struct flow *f);
 /* Does any rule name a dns peer (then passive DNS must be learned)? */
 int profile_eval_uses_dns(const struct profile_eval *pe);
 void profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now_ns,

@@ -137,9 +137,11 @@ judge_now(struct engine *e, struct flow *f)
 }
 
 /* After a flow's first packet. Within a batch, new flows are judged
- * together at its end, their profiles' rules fetched ahead: with many
- * profiles those are never in cache, and waiting for them one flow at a
- * time is most of what judging costs. */
+ * together at its end, their profiles' rules fetched as each is made: with
+ * many profiles those are never in cache, and waiting for them one flow at
+ * a time is most of what judging costs. Finding the profile costs nothing
+ * here: attribution has just counted the flow in its containers, on the
+ * line that holds their profiles. */
 static void
 judge_flow(struct flow *f, void *data)
 {
@@ -148,7 +150,7 @@ judge_flow(struct flow *f, void *data)
 	if (!e->pe)
 		return;
 	if (e->npending < ENGINE_PENDING) {
-		profile_eval_prefetch_containers(f);
+		profile_eval_prefetch(e->pe, f);
 		e->pending[e->npending++] = f;
 		return;
 	}
@@ -163,13 +165,6 @@ judge_pending(struct engine *e)
 {
 	int i;
 
-	/* In two passes: the containers were fetched when the flows were
-	 * made, their profiles' rules are now, all before the first is read. */
-	for (i = 0; i < e->npending; i++) {
-		struct flow *f = e->pending[i];
-		if (f->in_use && !f->judged.judged)
-			profile_eval_prefetch(e->pe, f);
-	}
 	for (i = 0; i < e->npending; i++) {
 		struct flow *f = e->pending[i];
 		if (f->in_use && !f->judged.judged)

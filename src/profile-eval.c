@@ -931,15 +931,6 @@ profile_eval_uses_dns(const struct profile_eval *pe)
 }
 
 void
-profile_eval_prefetch_containers(const struct flow *f)
-{
-	if (f->ctr[0])
-		__builtin_prefetch(&f->ctr[0]->eval_gen);
-	if (f->ctr[1])
-		__builtin_prefetch(&f->ctr[1]->eval_gen);
-}
-
-void
 profile_eval_prefetch(struct profile_eval *pe, struct flow *f)
 {
 	int s = flow_src_side(f), d = flow_dst_side(f), ps, pd;
