@@ -123,6 +123,8 @@ void profile_selindex_free(struct profile_selindex *ix);
 int profile_selindex_first(const struct profile_selindex *ix, const struct inv_container *c);
 /* A profile's glob (fnmatch(3) without flags) against s: 1 when it matches. */
 int profile_glob(const char *pattern, const char *s);
+/* 1 when pattern has no glob character: it matches only itself. */
+int profile_glob_is_literal(const char *pattern);
 /* Does profile p select container c (DESIGN semantics, globs fnmatch(3)). */
 struct inv_container;
 int profile_selects(const struct profile *p, const struct inv_container *c);

@@ -295,7 +295,6 @@ align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-/* One direction of profile p into one allocation (see struct cdir). */
 /* A CIDR peer as two masked 64-bit words (bytes in wire order, compared
  * the same way an address is loaded in in_prefix). */
 static void
@@ -375,7 +374,7 @@ peer_compile(struct profile_eval *pe, struct cpeer *cp, const struct peer *pr, i
 	if (pr->kind == PEER_DNS)
 		dns_glob_init(&cp->u.dns, cp->pattern);
 	if (pr->kind == PEER_LABEL && pr->key && pr->pattern) {
-		cp->literal = !strpbrk(pr->pattern, "*?[\\");
+		cp->literal = (uint8_t)profile_glob_is_literal(pr->pattern);
 		cp->u.label.kh = inv_label_hash(pr->key);
 		cp->u.label.vh = inv_label_hash(pr->pattern);
 	}
@@ -456,6 +455,7 @@ compile_done(struct profile_eval *pe)
 	pe->nlists = pe->lists_mask = 0;
 }
 
+/* One direction of profile p into one allocation (see struct cdir). */
 static int
 compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
             const struct profile **byname, struct cdir **cdp, uint32_t *sizep,
@@ -1025,8 +1025,7 @@ profile_eval_covered(const struct profile_eval *pe, profile_covered_fn fn, void 
 			const struct cdir *cd = pe->prof[p].dir[d];
 			size_t i = at[d]++;
 
-			if (cd->n <= COVER_MAX_RULES && cd->hot[i].shadowed &&
-			    (j = covered_by(cd, i)) >= 0)
+			if (cd->hot[i].shadowed && (j = covered_by(cd, i)) >= 0)
 				fn(&pr->rules[r], pe->rule_of[cd->id0 + (uint32_t)j], data);
 		}
 	}

@@ -112,12 +112,6 @@ suggest(const char *word, const char *const *cands, size_t n, char *buf, size_t 
 
 /* ---- lexer ------------------------------------------------------------- */
 
-static void
-free_tokens(struct parser *p)
-{
-	p->nt = 0;
-}
-
 /* What ends a word: white space (isspace in the C locale), ',', '{', '}',
  * '#'. What needs a look inside one: '"' and control characters. */
 static const uint8_t word_end[256] = {
@@ -737,7 +731,6 @@ profile_load_buffer(struct profile_set *set, const char *name, const char *text,
 		} else if (lex(&p, text + off, n) == 0 && p.nt > 0) {
 			statement(&p);
 		}
-		free_tokens(&p);
 		off += (nl ? (size_t)(nl - (text + off)) + 1 : len - off);
 	}
 	if (p.cur) {
@@ -880,12 +873,6 @@ struct profile_selindex {
 	size_t nunfiled;
 };
 
-static int
-is_literal(const char *pat)
-{
-	return !strpbrk(pat, "*?[\\");
-}
-
 /* Names before labels, then by text: the order anchors are sorted in. */
 static int
 anchor_cmp(const char *a1, const char *b1, const char *a2, const char *b2)
@@ -942,7 +929,7 @@ profile_selindex_new(const struct profile_set *set)
 			struct sel_anchor *x;
 			for (k = 0; k < p->matches[m].nsel && !an; k++) {
 				const struct selector *sl = &p->matches[m].sel[k];
-				if ((sl->kind == SEL_NAME || sl->kind == SEL_LABEL) && is_literal(sl->pattern))
+				if ((sl->kind == SEL_NAME || sl->kind == SEL_LABEL) && profile_glob_is_literal(sl->pattern))
 					an = sl;
 			}
 			if (!an)
@@ -1154,6 +1141,12 @@ out:
 }
 
 /* ---- selection --------------------------------------------------------- */
+
+int
+profile_glob_is_literal(const char *pattern)
+{
+	return !strpbrk(pattern, "*?[\\");
+}
 
 int
 profile_glob(const char *pat, const char *s)
