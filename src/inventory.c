@@ -34,10 +34,15 @@ label_block(struct inv_label *l)
 	return l ? (struct label_block *)(void *)((char *)l - offsetof(struct label_block, l)) : NULL;
 }
 
+/* len bytes of s (its NUL included) appended to b's text, room known. */
 static char *
-label_text(struct label_block *b)
+label_put(struct label_block *b, const char *s, size_t len)
 {
-	return (char *)&b->l[b->cap];
+	char *at = (char *)&b->l[b->cap] + b->sused;
+
+	memcpy(at, s, len);
+	b->sused += (uint32_t)len;
+	return at;
 }
 
 struct inventory *
@@ -143,7 +148,6 @@ inv_container_add_label(struct inv_container *c, const char *key, const char *va
 	struct label_block *b = label_block(c->labels), *nb;
 	size_t klen = strlen(key) + 1, vlen, need, cap, scap, i;
 	struct inv_label *l;
-	char *text;
 
 	value = value ? value : "";
 	vlen = strlen(value) + 1;
@@ -162,26 +166,19 @@ inv_container_add_label(struct inv_container *c, const char *key, const char *va
 		nb->cap = (uint32_t)cap;
 		nb->scap = (uint32_t)scap;
 		nb->sused = 0;
-		text = label_text(nb);
 		for (i = 0; i < c->nlabels; i++) {
-			nb->l[i] = c->labels[i];
-			strcpy(text + nb->sused, c->labels[i].key);
-			nb->l[i].key = text + nb->sused;
-			nb->sused += (uint32_t)strlen(c->labels[i].key) + 1;
-			strcpy(text + nb->sused, c->labels[i].value);
-			nb->l[i].value = text + nb->sused;
-			nb->sused += (uint32_t)strlen(c->labels[i].value) + 1;
+			const struct inv_label *o = &c->labels[i];
+			nb->l[i] = *o;
+			nb->l[i].key = label_put(nb, o->key, strlen(o->key) + 1);
+			nb->l[i].value = label_put(nb, o->value, strlen(o->value) + 1);
 		}
 		free(b);
 		b = nb;
 		c->labels = b->l;
 	}
-	text = label_text(b);
 	l = &b->l[c->nlabels++];
-	l->key = memcpy(text + b->sused, key, klen);
-	b->sused += (uint32_t)klen;
-	l->value = memcpy(text + b->sused, value, vlen);
-	b->sused += (uint32_t)vlen;
+	l->key = label_put(b, key, klen);
+	l->value = label_put(b, value, vlen);
 	l->kh = inv_label_hash(l->key);
 	l->vh = inv_label_hash(l->value);
 	return 0;
