@@ -77,6 +77,22 @@ names_bytes(size_t cap)
 	return cap * (sizeof(struct dns_name) + sizeof(uint16_t));
 }
 
+/* Names and fingerprints move together: slot 0 opened by moving the first
+ * k up one; slot k closed by moving the rest down one. */
+static void
+names_open_front(struct dns_addr *a, unsigned k)
+{
+	memmove(&a->names[1], &a->names[0], k * sizeof(a->names[0]));
+	memmove(&name_fps(a)[1], &name_fps(a)[0], k * sizeof(uint16_t));
+}
+
+static void
+names_close(struct dns_addr *a, unsigned k)
+{
+	memmove(&a->names[k], &a->names[k + 1], (size_t)(a->n - k - 1) * sizeof(a->names[0]));
+	memmove(&name_fps(a)[k], &name_fps(a)[k + 1], (size_t)(a->n - k - 1) * sizeof(uint16_t));
+}
+
 enum { H_EXP, H_SEQ };
 
 struct dns_entry {
@@ -342,8 +358,7 @@ entry_drop(struct dns_cache *c, uint32_t e)
 
 	for (k = 0; a->names[k].ent != e; k++)
 		;
-	memmove(&a->names[k], &a->names[k + 1], (size_t)(a->n - k - 1) * sizeof(a->names[0]));
-	memmove(&name_fps(a)[k], &name_fps(a)[k + 1], (size_t)(a->n - k - 1) * sizeof(uint16_t));
+	names_close(a, k);
 	if (--a->n == 0) {
 		free(a->names);
 		slot_remove(c, si);
@@ -478,8 +493,7 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 			en->seq = ++c->seq;
 			/* To the front: newest first. */
 			tmp = *nm;
-			memmove(&ad->names[1], &ad->names[0], k * sizeof(ad->names[0]));
-			memmove(&fps[1], &fps[0], k * sizeof(fps[0]));
+			names_open_front(ad, k);
 			ad->names[0] = tmp;
 			fps[0] = fp;
 			c->st.learned++;
@@ -548,8 +562,7 @@ dns_cache_add(struct dns_cache *c, const struct dns_answer *a, uint64_t now)
 	en->seq = ++c->seq;
 	en->family = (uint8_t)a->family;
 	memcpy(en->addr, a->addr, addr_len(a->family));
-	memmove(&ad->names[1], &ad->names[0], ad->n * sizeof(ad->names[0]));
-	memmove(&name_fps(ad)[1], &name_fps(ad)[0], ad->n * sizeof(uint16_t));
+	names_open_front(ad, ad->n);
 	name_fps(ad)[0] = fp;
 	ad->n++;
 	nm = &ad->names[0];
