@@ -64,14 +64,11 @@ cmd_check(int argc, char **argv)
 		rules += set.p[k].nrules;
 	if (!errors) {
 		struct profile_eval *pe = profile_eval_new(&set, NULL, NULL, 0);
+		char more[64] = "";
 
 		if (pe)
 			profile_eval_covered(pe, warn_covered, &warnings);
 		profile_eval_free(pe);
-	}
-	if (!errors) {
-		char more[64] = "";
-
 		if (warnings)
 			snprintf(more, sizeof(more), ", %d warning%s", warnings, warnings == 1 ? "" : "s");
 		printf("cnetmon check: %zu profile%s, %zu rule%s in %zu file%s: OK%s\n", set.n,

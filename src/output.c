@@ -375,9 +375,8 @@ encode_pending(struct output_queue *q, int seal)
 }
 
 /* full_wait_ms: room in the queue, or the sink has delivered nothing for
- * full_wait_ms (then the queue drops its
- * oldest as `run`'s does, and the wait is not tried again until the sink
- * delivers). Needs mu. */
+ * full_wait_ms (then the queue drops its oldest as `run`'s does, and the
+ * wait is not tried again until the sink delivers). Needs mu. */
 static void
 wait_full_locked(struct output_queue *q)
 {
