@@ -6,9 +6,9 @@ B=${1:?usage: run-all.sh BUILD_DIR}
 BIN=$B/cnetmon
 here=$(dirname "$0")
 log=$(mktemp) || exit 1
-trap 'rm -f "$log"' EXIT INT TERM
+trap 'rm -f "$log" "$log.fails"' EXIT INT TERM
 status=0
-
+failed=
 
 suite() {
 	name=$1; shift
@@ -19,6 +19,10 @@ suite() {
 	if [ $rc -ne 0 ]; then
 		echo "== $name FAILED (exit $rc)"
 		status=1
+		failed="$failed $name"
+		# Kept for the closing lines: CI shows only the tail of the log.
+		grep -E 'ERROR: AddressSanitizer|runtime error:|^(FAIL|not ok)|^\[(FAIL|----)\] +[^C ]' "$log.out" |
+			sed "s/^/$name: /" | head -n 20 >>"$log.fails"
 	fi
 	rm -f "$log.out"
 }
@@ -46,4 +50,8 @@ awk '
 /Synthesis: Tested:/ { for (i = 1; i <= NF; i++) { if ($i == "Passing:") p += $(i+1); if ($i == "Failing:" || $i == "Crashing:") f += $(i+1) } }
 /^[a-z-]+: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4; s += ($6 == "" ? 0 : $6) }
 END { printf "check: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+if [ -n "$failed" ]; then
+	echo "failed suites:$failed"
+	[ -s "$log.fails" ] && cat "$log.fails"
+fi
 exit $status
