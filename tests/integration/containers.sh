@@ -148,10 +148,10 @@ PYEOF
 it_eq "inventory content" "$?" 0
 
 # ---- offline attribution of real traffic -----------------------------------
-tcpdump -i podman0 -w "$IT_TMP/cap.pcap" -U -s 0 "host $web_ip" 2>/dev/null &
+tcpdump -i podman0 -w "$IT_TMP/cap.pcap" -U -s 0 "host $web_ip" 2>"$IT_TMP/tcpdump.err" &
 tdpid=$!
 it_cleanup "it_kill_pid $tdpid"
-sleep 1
+it_wait_grep "$IT_TMP/tcpdump.err" "listening on" 15 || it_fail "tcpdump did not start"
 podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "wget through the bridge"
 sleep 1
 it_kill_pid "$tdpid"
@@ -188,7 +188,7 @@ podman run -d --name "$tag-late" --label app=late --rootfs "$R" /bin/sleep 600 >
 t1=$(date +%s%N)
 late_id=$(podman inspect -f '{{.Id}}' "$tag-late")
 seen=
-for _ in $(seq 100); do
+for _ in $(seq 500); do
 	if grep -q "\"start\".*$late_id" "$IT_TMP/watch.json"; then seen=$(date +%s%N); break; fi
 	sleep 0.02
 done
@@ -196,7 +196,7 @@ it_check "watch reports the new container" test -n "$seen"
 [ -n "$seen" ] && it_log "start event $(( (seen - t1) / 1000000 )) ms after 'podman run' returned ($(( (t1 - t0) / 1000000 )) ms for podman run itself)"
 it_check "its labels are in the event" grep -q '"app":"late"' "$IT_TMP/watch.json"
 podman rm -f -t 0 "$tag-late" >/dev/null
-for _ in $(seq 100); do grep -q "\"stop\".*$late_id" "$IT_TMP/watch.json" && break; sleep 0.05; done
+it_wait_grep "$IT_TMP/watch.json" "\"stop\".*$late_id" 15
 it_check "watch reports it stopped" grep -q "\"stop\".*$late_id" "$IT_TMP/watch.json"
 it_kill_pid "$wpid"
 it_check "watch exits cleanly on SIGTERM" test ! -s "$IT_TMP/watch.err"

@@ -32,19 +32,13 @@ podman run -d --name "$tag-cli" --label app=$tag-cli --rootfs "$R" /bin/sleep 60
 web_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-web")
 [ -n "$web_ip" ] || it_fatal "no address for $tag-web"
 
-# wait_log FILE TEXT SECONDS: until FILE has a line with TEXT.
-wait_log() {
-	for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
-
 # The period: 10 s, with traffic before and after a container starts.
 P=$IT_TMP/profiles
 t0=$(date +%s%N)
 "$BIN" learn --live 10 -v -o "$P" >"$IT_TMP/learn.out" 2>"$IT_TMP/learn.err" &
 lpid=$!
 it_cleanup "it_kill_pid $lpid"
-wait_log "$IT_TMP/learn.err" "running:" 10 || it_fail "learn --live did not start"
+it_wait_grep "$IT_TMP/learn.err" "running:" 10 || it_fail "learn --live did not start"
 it_check "learn --live captures on the containers' veths" grep -q "capturing on " "$IT_TMP/learn.err"
 sleep 0.5
 podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "cli: wget web:80"
@@ -57,7 +51,9 @@ podman run -d --name "$tag-late2" --label app=$tag-late --sysctl net.ipv6.conf.a
 	--sysctl net.ipv6.conf.default.disable_ipv6=1 --rootfs "$R" /bin/sleep 600 >/dev/null ||
 	it_fatal "podman run late2"
 late_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-late")
-sleep 1.5
+late_veth=$(it_host_veth "$tag-late") || it_fatal "no veth for $tag-late"
+# The rescan finds it: then it talks.
+it_wait_grep "$IT_TMP/learn.err" "capturing on $late_veth " 8 || it_fail "late's veth not captured"
 podman exec "$tag-late" wget -qO- "http://$web_ip/" >/dev/null || it_fail "late: wget web:80"
 podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "cli: wget web:80 (2)"
 rc=0
@@ -124,7 +120,7 @@ A=$IT_TMP/alerts.json
 "$BIN" run -v -p "$P" -o json:"$A" --alert-window 1 >"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
 rpid=$!
 it_cleanup "it_kill_pid $rpid"
-wait_log "$IT_TMP/run.err" "running:" 10 || it_fail "run -p did not start"
+it_wait_grep "$IT_TMP/run.err" "running:" 10 || it_fail "run -p did not start"
 it_check "run -p loads the learned profiles" grep -q "running:.* [1-9][0-9]* profiles" "$IT_TMP/run.err"
 sleep 0.5
 alerts_mine() {  # alerts naming one of this test's containers
@@ -156,7 +152,7 @@ P2=$IT_TMP/profiles2
 "$BIN" learn --live 600 -v -o "$P2" >"$IT_TMP/learn2.out" 2>"$IT_TMP/learn2.err" &
 lpid2=$!
 it_cleanup "it_kill_pid $lpid2"
-wait_log "$IT_TMP/learn2.err" "running:" 10 || it_fail "learn --live 600 did not start"
+it_wait_grep "$IT_TMP/learn2.err" "running:" 10 || it_fail "learn --live 600 did not start"
 sleep 0.5
 podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "cli: wget web:80 (SIGINT)"
 sleep 0.5

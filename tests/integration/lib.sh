@@ -185,6 +185,28 @@ it_wait_socket() {
 	return 1
 }
 
+# it_wait_grep FILE REGEX SECONDS: until a line of FILE matches (grep -E);
+# 1 if it never did. Tests wait for what they need, not for a fixed time:
+# a loaded machine (CI, the sanitizers) is slower than any sleep guessed.
+it_wait_grep() {
+	it__n=$(( $3 * 20 ))
+	while [ "$it__n" -gt 0 ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		it__n=$((it__n - 1))
+	done
+	grep -Eq -- "$2" "$1" 2>/dev/null
+}
+
+# it_host_veth CONTAINER: the host's end of a podman container's eth0.
+it_host_veth() {
+	it__pid=$(podman inspect -f '{{.State.Pid}}' "$1") || return 1
+	it__if=$(nsenter -t "$it__pid" -n ip -o link show eth0 |
+		sed -n 's/.*eth0@if\([0-9]*\):.*/\1/p')
+	[ -n "$it__if" ] || return 1
+	ip -o link | awk -F': ' -v i="$it__if" '$1 == i { sub(/@.*/, "", $2); print $2 }'
+}
+
 # it_kill_pid PID: TERM, a grace of 5 s, then KILL; only this one process.
 it_kill_pid() {
 	[ -n "$1" ] || return 0

@@ -69,8 +69,8 @@ exec 3>"$IT_TMP/in"
 nlines() {   # FILE: its lines, 0 while the driver has not opened it yet
 	if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi
 }
-wait_lines() {   # FILE N: until FILE has N lines (5 s)
-	n=50
+wait_lines() {   # FILE N: until FILE has N lines (15 s)
+	n=150
 	while [ "$(nlines "$1")" -lt "$2" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 	[ "$(nlines "$1")" -ge "$2" ]
 }

@@ -144,7 +144,7 @@ it_check "metrics: the alert sink delivered" \
 cp "$P/shop.profile" "$IT_TMP/good.profile"
 printf 'profile broken {\n    egress alow tcp 80 to any\n}\n' >"$P/zz-broken.profile"
 kill -HUP "$rpid"
-sleep 1
+it_wait_grep "$IT_TMP/run.err" "profiles not reloaded" 10
 it_check "broken profile: FILE:LINE:COL reported" grep -q "zz-broken.profile:2:[0-9]*: " "$IT_TMP/run.err"
 it_check "and the running profiles stay" grep -q "profiles not reloaded" "$IT_TMP/run.err"
 before=$(alerts_to 8080)

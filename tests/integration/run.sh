@@ -35,9 +35,7 @@ podman run -d --name "$tag-pub" -p 127.0.0.1:18482:80 --rootfs "$R" /bin/httpd -
 	>/dev/null || it_fatal "podman run pub"
 pub_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-pub")
 web_ip=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-web")
-web_pid=$(podman inspect -f '{{.State.Pid}}' "$tag-web")
-web_iflink=$(nsenter -t "$web_pid" -n ip -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\):.*/\1/p')
-web_veth=$(ip -o link | awk -F': ' -v i="$web_iflink" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+web_veth=$(it_host_veth "$tag-web") || it_fatal "no veth for $tag-web"
 
 "$BIN" run -v --flows json:"$IT_TMP/flows.json" --metrics 127.0.0.1:19413 \
 	>"$IT_TMP/run.out" 2>"$IT_TMP/run.err" &
@@ -45,18 +43,21 @@ rpid=$!
 it_cleanup "it_kill_pid $rpid"
 for _ in $(seq 50); do grep -q "running:" "$IT_TMP/run.err" && break; sleep 0.1; done
 it_check "daemon up" grep -q "running:" "$IT_TMP/run.err"
-tcpdump -i "$web_veth" -w "$IT_TMP/web.pcap" -U 2>/dev/null &
+tcpdump -i "$web_veth" -w "$IT_TMP/web.pcap" -U 2>"$IT_TMP/tcpdump.err" &
 tdpid=$!
 it_cleanup "it_kill_pid $tdpid"
-sleep 1
+it_wait_grep "$IT_TMP/tcpdump.err" "listening on" 15 || it_fail "tcpdump did not start"
 
 for _ in 1 2 3; do podman exec "$tag-cli" wget -qO- "http://$web_ip/" >/dev/null || it_fail "wget web"; done
 # Through the published port: DNAT to pub, masquerade from the host.
 curl -s -o /dev/null "http://127.0.0.1:18482/" || it_fail "fetch through the published port"
-# A container that starts now.
-podman run -d --name "$tag-late" --rootfs "$R" /bin/sh -c "sleep 1; wget -qO- http://$web_ip/; sleep 600" \
-	>/dev/null || it_fatal "podman run late"
-sleep 4
+# A container that starts now: it talks once the daemon captures its veth.
+podman run -d --name "$tag-late" --rootfs "$R" /bin/sleep 600 >/dev/null || it_fatal "podman run late"
+late_veth=$(it_host_veth "$tag-late") || it_fatal "no veth for $tag-late"
+it_check "the late container's veth is captured" \
+	it_wait_grep "$IT_TMP/run.err" "capturing on $late_veth " 15
+podman exec "$tag-late" wget -qO- "http://$web_ip/" >/dev/null || it_fail "late: wget web"
+sleep 1
 curl -s http://127.0.0.1:19413/metrics >"$IT_TMP/metrics.txt"
 it_check "metrics: packets counted on web's veth" \
 	grep -Eq "^cnetmon_interface_packets_total\{interface=\"$web_veth\"\} [1-9]" "$IT_TMP/metrics.txt"
@@ -121,13 +122,13 @@ it_cleanup "it_kill_pid $rpid"
 for _ in $(seq 50); do grep -q "running:" "$IT_TMP/lo.err" && break; sleep 0.1; done
 sleep 0.5
 podman exec "$tag-hostweb" wget -qO- "http://127.0.0.1:18089/" >/dev/null || it_fail "fetch from hostweb"
-sleep 1.5
+it_wait_grep "$IT_TMP/lo.json" '"port":18089' 10 || it_fail "no record of the first fetch"
 # logrotate: the file is moved, SIGHUP, and later records go to a new file.
 mv "$IT_TMP/lo.json" "$IT_TMP/lo.json.1"
 kill -HUP "$rpid"
-sleep 0.3
+it_wait_grep "$IT_TMP/lo.err" "SIGHUP: sinks reopened" 10 || it_fail "SIGHUP not handled"
 podman exec "$tag-hostweb" wget -qO- "http://127.0.0.1:18089/" >/dev/null || it_fail "second fetch"
-sleep 1.5
+it_wait_grep "$IT_TMP/lo.json" '"port":18089' 10
 kill -TERM "$rpid"
 rc=0
 wait "$rpid" || rc=$?
@@ -167,10 +168,14 @@ it_eq "runs as nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$rpid/status)" 65534
 it_eq "keeps net_raw, net_admin, sys_admin, sys_ptrace, dac_read_search only" \
 	"$(awk '/^CapEff:/ { print $2 }' /proc/$rpid/status)" 0000000000283004
 it_eq "empty bounding set" "$(awk '/^CapBnd:/ { print $2 }' /proc/$rpid/status)" 0000000000000000
-podman run -d --name "$tag-late2" --rootfs "$R" /bin/sh -c "sleep 1; wget -qO- http://$web_ip/; sleep 600" \
-	>/dev/null || it_fatal "podman run late2"
+podman run -d --name "$tag-late2" --rootfs "$R" /bin/sleep 600 >/dev/null ||
+	it_fatal "podman run late2"
 it_cleanup "podman rm -f -t 0 --ignore $tag-late2"
-sleep 4
+late2_veth=$(it_host_veth "$tag-late2") || it_fatal "no veth for $tag-late2"
+it_check "as nobody, the new container's veth is captured" \
+	it_wait_grep "$IT_TMP/priv.err" "capturing on $late2_veth " 15
+podman exec "$tag-late2" wget -qO- "http://$web_ip/" >/dev/null || it_fail "late2: wget web"
+sleep 1
 kill -TERM "$rpid"
 wait "$rpid"
 # Its id comes from its cgroup; its name needs the runtime's socket, which
