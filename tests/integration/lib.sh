@@ -237,7 +237,7 @@ it_podman_service() {
 	podman system service --time=0 "unix://$1" >"$IT_TMP/podman-service.log" 2>&1 &
 	IT_PODMAN_PID=$!
 	it_cleanup "it_kill_pid $IT_PODMAN_PID; rm -f '$1'"
-	it_wait_socket "$1" 10 || { cat "$IT_TMP/podman-service.log" >&2; return 1; }
+	it_wait_socket "$1" 30 || { cat "$IT_TMP/podman-service.log" >&2; return 1; }
 }
 
 it_podman_service_stop() {

@@ -48,7 +48,7 @@ start_server() {
 		>"$T/server.out" 2>"$T/server.err" &
 	SPID=$!
 	it_cleanup "it_kill_pid $SPID"
-	for _ in $(seq 100); do grep -q ready "$T/server.out" 2>/dev/null && return 0; sleep 0.05; done
+	it_wait_grep "$T/server.out" ready 30 && return 0
 	cat "$T/server.err" >&2
 	return 1
 }

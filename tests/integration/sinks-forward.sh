@@ -52,7 +52,7 @@ rx_start() {
 	RXPID=$!
 	it_cleanup "it_kill_pid $RXPID"
 	case " $* " in *" --delay "*) return 0 ;; esac
-	for _ in $(seq 50); do [ -s "$IT_TMP/$n.port" ] && break; sleep 0.1; done
+	for _ in $(seq 300); do [ -s "$IT_TMP/$n.port" ] && break; sleep 0.1; done
 	RXPORT=$(cat "$IT_TMP/$n.port" 2>/dev/null)
 	[ -n "$RXPORT" ]
 }
