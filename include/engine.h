@@ -53,6 +53,10 @@ void engine_set_nat(struct engine *e, const struct nat_table *nat);
  * the profiles in force then stay. */
 struct profile_set;
 int engine_set_profiles(struct engine *e, const struct profile_set *set, int strict);
+/* The same with an evaluator compiled elsewhere (profile_eval_new, maybe
+ * on another thread): e owns it from now on, even on failure. */
+struct profile_eval;
+int engine_use_profiles(struct engine *e, struct profile_eval *pe);
 int engine_add_alert_output(struct engine *e, struct output *o);
 /* Repeats of one violation within this window fold into one alert
  * (--alert-window, default 60 s). Before engine_set_profiles. */

@@ -141,14 +141,18 @@ struct dns_cache;
 struct profile_eval;
 
 /* set, attrib (host addresses) and dns are borrowed and must outlive the
- * evaluator; attrib and dns may be NULL. strict: flows of an unprofiled
+ * evaluator; attrib and dns may be NULL (and given later with
+ * profile_eval_bind: compiling reads only the set, so it may run on another
+ * thread while the inventory loads). strict: flows of an unprofiled
  * container are denied. NULL on allocation failure. */
 struct profile_eval *profile_eval_new(const struct profile_set *set, const struct attrib *a,
                                       const struct dns_cache *dns, int strict);
 void profile_eval_free(struct profile_eval *pe);
-/* The inventory changed (containers may have gone, addresses moved):
- * forget cached container -> profile answers. */
-void profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a);
+/* The inventory changed (containers may have gone, addresses moved), or
+ * the evaluator was compiled without it: judge with a and dns from now on,
+ * forgetting cached container -> profile answers. */
+void profile_eval_bind(struct profile_eval *pe, const struct attrib *a,
+                       const struct dns_cache *dns);
 /* Fetch the rules f's judgement will read (a batch prefetches its flows'
  * rules, then judges them); the profiles found are kept in f->judged as a
  * hint for profile_eval_judge. */

@@ -6,6 +6,7 @@
  * file is reported and everything before it is analysed. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "graph.h"
 #include "log.h"
 #include "profile.h"
+#include "strbuf.h"
 
 #define MAX_SINKS 16
 
@@ -234,6 +236,56 @@ print_summary(const struct engine *e, int nfiles, int nbad)
 		        (unsigned long long)s->output_failures);
 }
 
+/* -p with -I: the profiles are parsed and compiled on a thread of their
+ * own while the inventory loads. At a thousand profiles and thousands of
+ * containers each takes tens of milliseconds, and neither needs the other
+ * until the set is checked against the inventory. The loader's messages
+ * are kept and printed after the join, where one thread would print them. */
+struct profile_job {
+	struct profile_set *set;
+	const char *const *paths;
+	int npaths, strict;
+	int errors;                  /* profile_load's */
+	struct profile_eval *pe;     /* compiled when there were none */
+	struct strbuf msgs;          /* each NUL-terminated */
+	pthread_t t;
+	int started;                 /* on a thread (else it ran on the caller's) */
+};
+
+static void
+keep_msg(const char *msg, void *data)
+{
+	struct strbuf *b = data;
+
+	strbuf_add(b, msg, strlen(msg) + 1);
+}
+
+static void *
+profile_job_run(void *arg)
+{
+	struct profile_job *j = arg;
+	int i;
+
+	for (i = 0; i < j->npaths; i++)
+		j->errors += profile_load(j->set, j->paths[i], keep_msg, &j->msgs);
+	if (!j->errors)
+		j->pe = profile_eval_new(j->set, NULL, NULL, j->strict);
+	return NULL;
+}
+
+/* Wait for the loader; its messages to stderr unless quietly. */
+static void
+profile_job_join(struct profile_job *j, int quietly)
+{
+	size_t at;
+
+	if (j->started)
+		pthread_join(j->t, NULL);
+	for (at = 0; !quietly && !j->msgs.oom && at < j->msgs.len; at += strlen(j->msgs.p + at) + 1)
+		profile_error_stderr(j->msgs.p + at, NULL);
+	strbuf_free(&j->msgs);
+}
+
 int
 cmd_read(int argc, char **argv)
 {
@@ -241,6 +293,8 @@ cmd_read(int argc, char **argv)
 	struct output *outs[2 * MAX_SINKS];
 	struct inventory *inv = NULL;
 	struct profile_set profiles = { 0 };
+	struct profile_job job = { .set = &profiles };
+	int job_running = 0;
 	struct graph *g = NULL;
 	struct engine *e;
 	char err[512];
@@ -252,6 +306,16 @@ cmd_read(int argc, char **argv)
 	if (!e) {
 		log_warn("cannot set up the flow table (%u flows)", o.flow.max_flows);
 		return 2;
+	}
+	if (o.nprofiles) {
+		job.paths = o.profiles;
+		job.npaths = o.nprofiles;
+		job.strict = o.strict;
+		strbuf_init(&job.msgs, 0);
+		job.started = pthread_create(&job.t, NULL, profile_job_run, &job) == 0;
+		if (!job.started)
+			profile_job_run(&job);          /* no thread: the same, here */
+		job_running = 1;
 	}
 	if (o.inventory) {
 		if (!(inv = inventory_load_json(o.inventory, err, sizeof(err)))) {
@@ -272,8 +336,13 @@ cmd_read(int argc, char **argv)
 		engine_on_record(e, graph_on_record, g);
 	}
 	if (o.nprofiles) {
-		if (profile_load_paths(&profiles, o.profiles, o.nprofiles, inv, profile_error_stderr,
-		                       NULL)) {
+		struct profile_eval *pe;
+		profile_job_join(&job, 0);
+		job_running = 0;
+		pe = job.pe;
+		/* Checked whatever the files said, as profile_load_paths does. */
+		if (profile_check_set(&profiles, inv, profile_error_stderr, NULL) + job.errors) {
+			profile_eval_free(pe);
 			status = 2;
 			goto done;
 		}
@@ -281,7 +350,7 @@ cmd_read(int argc, char **argv)
 			log_warnx("profiles without an inventory (-I): no flow can be tied to a "
 			          "container, so none is judged");
 		engine_set_alert_window(e, o.alert_window_ns);
-		if (engine_set_profiles(e, &profiles, o.strict) < 0) {
+		if (!pe || engine_use_profiles(e, pe) < 0) {
 			log_warn("profiles");
 			status = 2;
 			goto done;
@@ -318,6 +387,10 @@ cmd_read(int argc, char **argv)
 	else if (engine_stats(e)->violations)
 		status = 1;
 done:
+	if (job_running) {              /* given up before the profiles were wanted */
+		profile_job_join(&job, 1);
+		profile_eval_free(job.pe);
+	}
 	for (i = 0; i < nouts; i++)
 		output_close(outs[i]);
 	engine_free(e);

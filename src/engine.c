@@ -363,7 +363,7 @@ engine_set_inventory(struct engine *e, const struct inventory *inv)
 	e->attrib = a;
 	e->inv = inv;
 	if (e->pe)
-		profile_eval_set_attrib(e->pe, a);
+		profile_eval_bind(e->pe, a, e->dns);
 	if (!e->node && inv->node)
 		e->node = strdup(inv->node);
 	flow_table_on_new(e->ft, attribute_flow, e);
@@ -421,11 +421,19 @@ engine_set_profiles(struct engine *e, const struct profile_set *set, int strict)
 
 	if (set && !(pe = profile_eval_new(set, e->attrib, e->dns, strict)))
 		return -1;
+	return engine_use_profiles(e, pe);
+}
+
+int
+engine_use_profiles(struct engine *e, struct profile_eval *pe)
+{
 	if (pe && !e->alerts &&
 	    !(e->alerts = alerts_new(e->alert_window, ENGINE_ALERT_FOLDS, emit_alert, e))) {
 		profile_eval_free(pe);
 		return -1;
 	}
+	if (pe)
+		profile_eval_bind(pe, e->attrib, e->dns);
 	/* Folded alerts name rules of the old set: deliver them first. */
 	if (e->alerts)
 		alerts_flush(e->alerts);

@@ -132,12 +132,15 @@ struct peer_list {
  * after the inventory changed, asks again. 0 is never used. */
 static uint32_t next_gen;
 
+/* Atomic: `read` compiles its profiles on a thread of its own. */
 static uint32_t
 new_gen(void)
 {
-	if (++next_gen == 0)
-		next_gen = 1;
-	return next_gen;
+	uint32_t g;
+
+	while ((g = __atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED)) == 0)
+		;
+	return g;
 }
 
 static int
@@ -617,9 +620,10 @@ profile_eval_free(struct profile_eval *pe)
 }
 
 void
-profile_eval_set_attrib(struct profile_eval *pe, const struct attrib *a)
+profile_eval_bind(struct profile_eval *pe, const struct attrib *a, const struct dns_cache *dns)
 {
 	pe->attrib = a;
+	pe->dns = dns;
 	pe->gen = new_gen();
 }
 

@@ -31,5 +31,32 @@ if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q "shop.profile:$((line + 1)):1
 else
 	fail=$((fail + 1)); echo "FAIL repeated rule: exit $rc"; echo "$out"
 fi
+# read -I -p: the profiles load on a thread of their own while the
+# inventory loads; what it says must still come whole and in order (the
+# files' errors, then the set's), and nothing is read after an error.
+repo=$(cd "$dir/.." && pwd)
+inv=$repo/pcaps/demo-inventory.inventory.json cap=$repo/pcaps/demo.pcapng
+mkdir "$tmp/two"
+sed 's/egress  allow tcp 8080-8089 to profile backend/egress  allow tcp 8089-8080 to profile backend/' \
+	"$dir/shop.profile" >"$tmp/two/a.profile"
+printf 'profile zz {\n    match name "zz"\n    egress allow tcp 80 to profile nosuch\n}\n' \
+	>"$tmp/two/b.profile"
+"$BIN" read -I "$inv" -p "$tmp/two" --flows json:- "$cap" >"$tmp/out" 2>"$tmp/err"; rc=$?
+col=$(awk -v n="$line" 'NR == n { print index($0, "8080-8089") }' "$dir/shop.profile")
+printf 'cnetmon: %s\ncnetmon: %s\n' \
+	"$tmp/two/a.profile:$line:$col: inverted port range 8089-8080 (did you mean 8080-8089?)" \
+	"$tmp/two/b.profile:3:28: no profile named 'nosuch'" >"$tmp/want"
+if [ $rc -eq 2 ] && cmp -s "$tmp/err" "$tmp/want" && [ ! -s "$tmp/out" ]; then
+	pass=$((pass + 1)); echo "ok   read -I -p: a file's error, then the set's, exit 2, nothing read"
+else
+	fail=$((fail + 1)); echo "FAIL read -I -p with broken profiles: exit $rc"; cat "$tmp/err" "$tmp/out"
+fi
+"$BIN" read -I "$tmp/nosuch.json" -p "$tmp/two" "$cap" >"$tmp/out" 2>"$tmp/err"; rc=$?
+printf 'cnetmon: %s: No such file or directory\n' "$tmp/nosuch.json" >"$tmp/want"
+if [ $rc -eq 2 ] && cmp -s "$tmp/err" "$tmp/want" && [ ! -s "$tmp/out" ]; then
+	pass=$((pass + 1)); echo "ok   read -I -p: the inventory's error alone, exit 2"
+else
+	fail=$((fail + 1)); echo "FAIL read with a missing inventory: exit $rc"; cat "$tmp/err" "$tmp/out"
+fi
 echo "profiles: $pass passed, $fail failed"
 [ $fail -eq 0 ]
