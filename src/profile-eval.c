@@ -39,6 +39,9 @@
  * tier's label) in every profile; shared, those stay in cache, and a
  * profile's block is its rules and ports only. */
 enum { NEED_CONTAINER = 1, NEED_DNS = 2 };
+/* Also in rhot.need: every peer is a CIDR, checked inline (most rules a
+ * flow is held against: the metadata denial every profile carries). */
+#define ALL_CIDR 4
 
 struct rhot {
 	uint8_t proto, allow;
@@ -299,7 +302,7 @@ align8(size_t n)
 }
 
 /* A CIDR peer as two masked 64-bit words (bytes in wire order, compared
- * the same way an address is loaded in in_prefix). */
+ * the same way an address is loaded in addr_words). */
 static void
 cidr_compile(struct cpeer *cp, const uint8_t addr[16])
 {
@@ -508,7 +511,7 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 	for (j = 0; j < p->nrules; j++) {
 		const struct rule *r = &p->rules[j];
 		struct rhot *h;
-		unsigned needc = 1, needd = 1;
+		unsigned needc = 1, needd = 1, cidrs = 1;
 
 		if (!!r->egress != egress)
 			continue;
@@ -527,11 +530,13 @@ compile_dir(struct profile_eval *pe, const struct profile *p, int egress,
 			enum peer_kind kind = r->peers[k].kind;
 			needc &= kind == PEER_CONTAINER || kind == PEER_PROFILE || kind == PEER_LABEL;
 			needd &= kind == PEER_DNS;
+			cidrs &= kind == PEER_CIDR;
 			if (kind == PEER_DNS)
 				pe->uses_dns = 1;
 		}
 		h->need = (uint8_t)((r->npeers && needc ? NEED_CONTAINER : 0) |
-		                    (r->npeers && needd ? NEED_DNS : 0));
+		                    (r->npeers && needd ? NEED_DNS : 0) |
+		                    (r->npeers && cidrs ? ALL_CIDR : 0));
 		pe->rule_of[(*rule_id)++] = r;     /* cd->id0 + its index */
 	}
 	mark_shadowed(cd);
@@ -693,6 +698,8 @@ struct endpoint {
 	int family;
 	const uint8_t *addr;
 	const uint8_t *alt;       /* the same end's address on the other side of NAT, or NULL */
+	/* addr and alt as CIDR peers hold theirs (cidr_compile): loaded once. */
+	uint64_t w[2], altw[2];
 	int8_t dns_known;         /* names[] fetched: -1 not yet, else how many (capped) */
 	int8_t host;              /* addr is this host's: -1 not yet asked */
 	/* The names passive DNS gives addr and alt within their TTL, fetched
@@ -702,16 +709,28 @@ struct endpoint {
 	uint32_t sfx[2 * DNS_NAMES_PER_ADDR];
 };
 
-static int
-in_prefix(const struct cpeer *p, int family, const uint8_t *a)
+static void
+addr_words(uint64_t w[2], int family, const uint8_t *a)
 {
-	uint64_t w[2] = { 0, 0 };
+	w[0] = w[1] = 0;
+	if (family == 4)
+		memcpy(w, a, 4);
+	else
+		memcpy(w, a, 16);
+}
 
-	if (!a || p->family != family)
-		return 0;
-	memcpy(w, a, family == 4 ? 4 : 16);
+static inline int
+in_prefix(const struct cpeer *p, const uint64_t w[2])
+{
 	return (((w[0] ^ p->u.net.addr[0]) & p->u.net.mask[0]) |
 	        ((w[1] ^ p->u.net.addr[1]) & p->u.net.mask[1])) == 0;
+}
+
+static inline int
+cidr_matches(const struct cpeer *p, const struct endpoint *ep)
+{
+	return p->family == ep->family &&
+	       (in_prefix(p, ep->w) || (ep->alt && in_prefix(p, ep->altw)));
 }
 static int
 is_loopback(int family, const uint8_t *a)
@@ -786,7 +805,7 @@ peer_matches(struct profile_eval *pe, const struct cpeer *p, struct endpoint *ep
 	case PEER_HOST:
 		return endpoint_is_host(pe, ep);
 	case PEER_CIDR:
-		return in_prefix(p, ep->family, ep->addr) || in_prefix(p, ep->family, ep->alt);
+		return cidr_matches(p, ep);
 	case PEER_CONTAINER:
 		return ep->c && ep->c->name && profile_glob(p->pattern, ep->c->name);
 	case PEER_PROFILE:
@@ -810,14 +829,21 @@ rule_peers_match(struct profile_eval *pe, const struct cdir *cd, size_t i,
                  struct endpoint *peer, uint64_t now)
 {
 	const struct rhot *h = &cd->hot[i];
+	const struct cpeer *p = &pe->peers[h->peer0];
 	size_t k;
 
+	if (h->need & ALL_CIDR) {
+		for (k = 0; k < h->npeers; k++)
+			if (cidr_matches(&p[k], peer))
+				return 1;
+		return 0;
+	}
 	if ((h->need & NEED_CONTAINER) && !peer->c)
 		return 0;
 	if ((h->need & NEED_DNS) && !dns_known(pe, peer, now))
 		return 0;
 	for (k = 0; k < h->npeers; k++)
-		if (peer_matches(pe, &pe->peers[h->peer0 + k], peer, now))
+		if (peer_matches(pe, &p[k], peer, now))
 			return 1;
 	return 0;
 }
@@ -892,6 +918,7 @@ endpoint_init(struct endpoint *ep, const struct flow *f, int side)
 	ep->c = f->ctr[side];
 	ep->family = f->key.family;
 	ep->addr = f->key.addr[side];
+	addr_words(ep->w, ep->family, ep->addr);
 	ep->alt = NULL;
 	ep->dns_known = -1;
 	ep->host = -1;
@@ -985,6 +1012,8 @@ profile_eval_judge(struct profile_eval *pe, const struct flow *f, uint64_t now,
 		src.alt = f->nat->orig.src;
 		dst.alt = !memcmp(f->nat->orig.dst, dst.addr, f->key.family == 6 ? 16 : 4)
 		          ? f->nat->reply.src : f->nat->orig.dst;
+		addr_words(src.altw, src.family, src.alt);
+		addr_words(dst.altw, dst.family, dst.alt);
 		/* Ports are the responder's own, as its profile names them (a
 		 * published 8080->80 is port 80 to the container behind it). */
 		if (has_port && f->nat->reply.sport)

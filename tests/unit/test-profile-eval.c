@@ -11,6 +11,7 @@
 #include "alert.h"
 #include "attrib.h"
 #include "inventory.h"
+#include "nat.h"
 #include "output.h"
 #include "profile.h"
 
@@ -633,4 +634,40 @@ Test(profile_eval, long_rule_lists_are_walked_in_order)
 	expect_rules(&fx, want, sizeof(want) / sizeof(want[0]));
 	teardown(&fx);
 	free(text);
+}
+
+/* After DNAT a CIDR peer may name the address the initiator asked for (the
+ * metadata address a proxy answers behind): the entry's original
+ * destination is checked as well as the address on the wire. */
+Test(profile_eval, cidr_peer_matches_the_original_destination_of_a_nat_entry)
+{
+	struct fixture fx;
+	struct nat_entry ne;
+	struct record r;
+	struct judgement j;
+	struct flow f;
+
+	setup(&fx, 0);
+	mkflow(&fx, &f, 6, "10.0.0.2", 40000, "10.9.9.9", 80);
+	profile_eval_judge(fx.pe, &f, 0, &j);
+	memset(&r, 0, sizeof(r));
+	profile_eval_describe(fx.pe, &j, &f, &r);
+	cr_expect_eq(j.verdict, VERDICT_DENY);
+	expect_str(r.rule, "default");
+	memset(&ne, 0, sizeof(ne));
+	ne.orig.family = ne.reply.family = 4;
+	ne.orig.proto = ne.reply.proto = 6;
+	cr_assert(inet_pton(AF_INET, "10.0.0.2", ne.orig.src) == 1);
+	cr_assert(inet_pton(AF_INET, "169.254.169.254", ne.orig.dst) == 1);
+	cr_assert(inet_pton(AF_INET, "10.9.9.9", ne.reply.src) == 1);
+	cr_assert(inet_pton(AF_INET, "10.0.0.2", ne.reply.dst) == 1);
+	ne.orig.sport = ne.reply.dport = 40000;
+	ne.orig.dport = ne.reply.sport = 80;
+	f.nat = &ne;
+	profile_eval_judge(fx.pe, &f, 0, &j);
+	memset(&r, 0, sizeof(r));
+	profile_eval_describe(fx.pe, &j, &f, &r);
+	cr_expect_eq(j.verdict, VERDICT_DENY);
+	expect_str(r.rule, "t.profile:5");
+	teardown(&fx);
 }
