@@ -49,6 +49,10 @@ strbuf_addc(struct strbuf *b, char c)
 		return;
 	b->p[b->len++] = c;
 }
+/* A whole file (or pipe) appended to b, NUL-terminated past len: 0, or -1
+ * and errno (EFBIG: longer than max bytes; ENOMEM). One read(2) loop, no
+ * stdio: its per-byte locking costs once a process has threads. */
+int strbuf_read_file(struct strbuf *b, const char *path, size_t max);
 void strbuf_addu64(struct strbuf *b, uint64_t v);
 void strbuf_addi64(struct strbuf *b, int64_t v);
 /* A JSON string literal, quotes included; bytes that are not valid UTF-8

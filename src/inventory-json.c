@@ -211,6 +211,7 @@ inventory_load_json(const char *path, char *err, size_t errlen)
 	struct inventory *inv;
 	json_error_t je;
 	json_t *root, *v;
+	struct strbuf text;
 	struct stat st;
 	size_t k;
 
@@ -223,7 +224,15 @@ inventory_load_json(const char *path, char *err, size_t errlen)
 		         (long long)st.st_size);
 		return NULL;
 	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	strbuf_init(&text, 0);
+	if (strbuf_read_file(&text, path, INV_MAX_FILE) < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+		         errno == EFBIG ? "too large for an inventory" : strerror(errno));
+		strbuf_free(&text);
+		return NULL;
+	}
+	root = json_loadb(text.p, text.len, JSON_REJECT_DUPLICATES, &je);
+	strbuf_free(&text);
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 		return NULL;

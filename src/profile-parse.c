@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "inventory.h"
 #include "profile.h"
+#include "strbuf.h"
 
 #define MAX_FILE     (4u << 20)
 #define MAX_TOKENS   512          /* per line */
@@ -755,31 +756,26 @@ file_error(const char *path, const char *what, profile_error_fn err, void *data)
 static int
 load_file(struct profile_set *set, const char *path, profile_error_fn err, void *data)
 {
+	struct strbuf text;
 	struct stat st;
-	char *buf;
-	FILE *fp;
-	size_t n;
 	int r;
 
-	if (!(fp = fopen(path, "re"))) {
+	if (stat(path, &st) < 0) {
 		file_error(path, strerror(errno), err, data);
 		return 1;
 	}
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
-		fclose(fp);
-		file_error(path, S_ISREG(st.st_mode) ? "larger than 4 MiB" : "not a regular file",
-		           err, data);
+	if (!S_ISREG(st.st_mode)) {
+		file_error(path, "not a regular file", err, data);
 		return 1;
 	}
-	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		fclose(fp);
-		file_error(path, "out of memory", err, data);
+	strbuf_init(&text, 0);
+	if (strbuf_read_file(&text, path, MAX_FILE) < 0) {
+		file_error(path, errno == EFBIG ? "larger than 4 MiB" : strerror(errno), err, data);
+		strbuf_free(&text);
 		return 1;
 	}
-	n = fread(buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	r = profile_load_buffer(set, path, buf, n, err, data);
-	free(buf);
+	r = profile_load_buffer(set, path, text.p, text.len, err, data);
+	strbuf_free(&text);
 	return r;
 }
 

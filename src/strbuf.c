@@ -2,9 +2,13 @@
  * strings, RFC 3339 times, IP addresses), written without stdio so that
  * encoding a record costs no locale lookups or format parsing. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 
@@ -289,4 +293,53 @@ strbuf_add_ip(struct strbuf *b, int family, const uint8_t *addr)
 	strbuf_addc(b, '"');
 	strbuf_adds(b, tmp);
 	strbuf_addc(b, '"');
+}
+
+int
+strbuf_read_file(struct strbuf *b, const char *path, size_t max)
+{
+	size_t start = b->len, want;
+	struct stat st;
+	ssize_t n;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	/* A regular file in one read, with room to see its end and for
+	 * the NUL; anything else as it comes. */
+	want = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 65536;
+	for (;;) {
+		if (b->cap - b->len < want && strbuf_reserve(b, want) < 0) {
+			errno = ENOMEM;
+			goto fail;
+		}
+		n = read(fd, b->p + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len - start > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+		want = 2;               /* more only when full */
+	}
+	b->p[b->len] = '\0';
+	close(fd);
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	b->len = start;
+	errno = e;
+	return -1;
 }

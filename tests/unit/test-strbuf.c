@@ -1,8 +1,11 @@
-/* JSON text helpers: escaping of untrusted strings, times, addresses. */
+/* Text helpers: escaping of untrusted strings, times, addresses; whole files. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 
@@ -100,5 +103,57 @@ Test(strbuf, ipv6_as_inet_ntop)
 		cr_assert(b.len == strlen(want) && !memcmp(b.p, want, b.len), "%.*s vs %s",
 		          (int)b.len, b.p, want);
 	}
+	strbuf_free(&b);
+}
+
+/* Whole files: appended after what the buffer holds, NUL-terminated;
+ * a pipe as it comes; too long, missing or a directory: -1 and errno,
+ * the buffer as it was. */
+Test(strbuf, read_file)
+{
+	char path[] = "/tmp/test-strbuf-read.XXXXXX";
+	struct strbuf b;
+	char big[200000];
+	int fd = mkstemp(path), p[2];
+	size_t i;
+
+	cr_assert_geq(fd, 0);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	cr_assert_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	close(fd);
+	strbuf_init(&b, 0);
+	strbuf_adds(&b, "head:");
+	cr_assert_eq(strbuf_read_file(&b, path, sizeof(big)), 0);
+	cr_expect_eq(b.len, 5 + sizeof(big));
+	cr_expect_eq(memcmp(b.p, "head:", 5), 0);
+	cr_expect_eq(memcmp(b.p + 5, big, sizeof(big)), 0);
+	cr_expect_eq(b.p[b.len], '\0');
+	cr_expect_eq(strbuf_read_file(&b, path, sizeof(big) - 1), -1);
+	cr_expect_eq(errno, EFBIG);
+	cr_expect_eq(b.len, 5 + sizeof(big), "a failed read leaves the buffer as it was");
+	unlink(path);
+	cr_expect_eq(strbuf_read_file(&b, path, 1 << 20), -1);
+	cr_expect_eq(errno, ENOENT);
+	cr_expect_eq(strbuf_read_file(&b, "/tmp", 1 << 20), -1);
+	cr_expect_eq(errno, EISDIR);
+
+	/* A pipe: no size to go by, read to its end (and its cap). */
+	cr_assert_eq(pipe(p), 0);
+	if (fork() == 0) {
+		close(p[0]);
+		for (i = 0; i < 3; i++)
+			if (write(p[1], big, sizeof(big) / 4) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+	strbuf_reset(&b);
+	cr_assert_eq(strbuf_read_file(&b, path, sizeof(big)), 0);
+	cr_expect_eq(b.len, 3 * (sizeof(big) / 4));
+	cr_expect_eq(memcmp(b.p + sizeof(big) / 4, big, sizeof(big) / 4), 0);
+	close(p[0]);
+	wait(NULL);
 	strbuf_free(&b);
 }
