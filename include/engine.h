@@ -96,6 +96,13 @@ int engine_read(struct engine *e, struct capture *c, unsigned long long *npacket
 int engine_read_file(struct engine *e, const char *path);
 /* End of input: finish every flow, flush sinks. */
 void engine_finish(struct engine *e);
+/* `read`: judging, passive DNS, alerts and records on a thread of their
+ * own, fed in packet order, so they cost the capture thread only a copy.
+ * Call once the inventory, profiles, sinks and consumers are set, before
+ * the first packet; engine_finish waits for it. Not with live capture
+ * (containers, NAT entries and inventories must outlive the worker): -1,
+ * and the engine stays on one thread. */
+int engine_offload(struct engine *e);
 const struct engine_stats *engine_stats(const struct engine *e);
 const struct flow_stats *engine_flow_stats(const struct engine *e);
 

@@ -175,6 +175,9 @@ void flow_table_expire(struct flow_table *ft, uint64_t now_ns);
 /* Finish and emit every flow (end of input, daemon exit). */
 void flow_table_finish(struct flow_table *ft, enum flow_end why);
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+/* A flow's place in the table, [0, max_flows): stable while it lives; a
+ * later flow may take it once it has ended. */
+uint32_t flow_table_slot(const struct flow_table *ft, const struct flow *f);
 void flow_table_free(struct flow_table *ft);
 
 const char *tcp_state_name(enum tcp_state s);

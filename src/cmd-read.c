@@ -366,6 +366,10 @@ cmd_read(int argc, char **argv)
 		status = 2;
 		goto done;
 	}
+	/* Judging, passive DNS and records on a second thread (when there
+	 * is one to spare: else all of it here, as before). */
+	if (o.nprofiles || o.nflow_sinks || g)
+		engine_offload(e);
 
 	for (i = optind; i < argc; i++)
 		if (engine_read_file(e, argv[i]) < 0)

@@ -2,6 +2,7 @@
  * once, in place, and touches one flow slot per IP layer (two for a tunnel:
  * the outer and the inner flow). Records are built only when a flow ends and
  * only if a sink wants them. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "cgroup.h"
 #include "dns.h"
 #include "engine.h"
+#include "handoff.h"
 #include "log.h"
 #include "nat.h"
 #include "netlink.h"
@@ -46,10 +48,31 @@ struct engine {
 	uint64_t alert_window;
 	struct flow *pending[ENGINE_PENDING]; /* new flows of this batch, not judged yet */
 	int npending;
-	char **ifnames;
+	char **ifnames;              /* ENGINE_MAX_IFACES of them: never moved */
 	int nifnames;
 	struct engine_stats st;
+	/* Offloaded (engine_offload): judging, passive DNS, alerts and
+	 * records are the worker thread's, fed by events in packet order. */
+	struct handoff *ho;
+	pthread_t worker;
+	struct judgement *wjudged;   /* the worker's verdicts, by flow slot */
+	uint32_t max_flows;
 };
+
+/* An event for the worker: this head, then a struct flow (EV_NEW, EV_END)
+ * or a DNS message (EV_DNS); each a multiple of 8 bytes long. */
+enum { EV_NEW = 1, EV_END, EV_DNS, EV_TICK, EV_ALERTS_FLUSH };
+struct ev {
+	uint32_t type, size;
+	uint32_t slot;               /* the flow's (EV_NEW, EV_END, EV_DNS) */
+	uint32_t paylen;             /* EV_DNS */
+	uint64_t ts;                 /* EV_DNS, EV_TICK */
+	uint8_t why;                 /* EV_END */
+	uint8_t proto;               /* EV_DNS: 6 or 17 */
+	uint8_t pad[6];
+};
+
+static void worker_stop(struct engine *e);
 
 /* What every record of flow f says beyond the flow itself: the verdict and
  * who made it, the names passive DNS knows. */
@@ -59,7 +82,10 @@ record_fill(struct engine *e, const struct flow *f, struct record *r)
 	int s = flow_src_side(f), d = flow_dst_side(f);
 
 	r->node = e->node;
-	r->interface = f->iface >= 0 && f->iface < e->nifnames ? e->ifnames[f->iface] : NULL;
+	/* Not bounded by nifnames: the worker reads this while the capture
+	 * thread may name a new interface (a flow's was named before it). */
+	r->interface = f->iface >= 0 && f->iface < ENGINE_MAX_IFACES && e->ifnames
+	               ? e->ifnames[f->iface] : NULL;
 	r->dns[0] = e->dns ? dns_cache_name(e->dns, f->key.family, f->key.addr[s]) : NULL;
 	r->dns[1] = e->dns ? dns_cache_name(e->dns, f->key.family, f->key.addr[d]) : NULL;
 	if (e->pe && f->judged.judged) {
@@ -86,6 +112,42 @@ deliver(struct engine *e, const struct record *r, struct output **out, int nout)
 
 static void judge_now(struct engine *e, struct flow *f);
 
+/* An event of extra bytes after its head, for the worker: fill them, then
+ * ev_commit. NULL only if it can never fit (a buffer is bigger than any). */
+static struct ev *
+ev_begin(struct engine *e, uint32_t type, size_t extra)
+{
+	size_t size = (sizeof(struct ev) + extra + 7) & ~(size_t)7;
+	struct ev *ev = handoff_reserve(e->ho, size);
+
+	if (!ev)
+		return NULL;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->size = (uint32_t)size;
+	return ev;
+}
+
+static void
+ev_commit(struct engine *e, struct ev *ev)
+{
+	handoff_commit(e->ho, ev->size);
+}
+
+/* A flow as it is now, for the worker (at its first packet, at its end). */
+static void
+ev_flow(struct engine *e, uint32_t type, const struct flow *f, enum flow_end why)
+{
+	struct ev *ev = ev_begin(e, type, sizeof(*f));
+
+	if (!ev)
+		return;
+	ev->slot = flow_table_slot(e->ft, f);
+	ev->why = (uint8_t)why;
+	memcpy(ev + 1, f, sizeof(*f));
+	ev_commit(e, ev);
+}
+
 static void
 emit_flow(const struct flow *f, enum flow_end why, void *data)
 {
@@ -93,12 +155,19 @@ emit_flow(const struct flow *f, enum flow_end why, void *data)
 	struct record r = { .type = RECORD_FLOW, .flow = f, .end = why, .severity = 6 };
 	int side;
 
-	/* Finished within the batch that made it: judged now, before its record. */
+	/* Finished within the batch that made it: judged now, before its
+	 * record. */
 	if (e->pe && !f->judged.judged)
 		judge_now(e, (struct flow *)f);
 	if (e->nflow_out || e->nconsumers) {
-		record_fill(e, f, &r);
-		deliver(e, &r, e->flow_out, e->nflow_out);
+		if (e->ho) {
+			/* The worker has its verdict and writes its record (the
+			 * containers outlive the worker: read only). */
+			ev_flow(e, EV_END, f, why);
+		} else {
+			record_fill(e, f, &r);
+			deliver(e, &r, e->flow_out, e->nflow_out);
+		}
 	}
 	/* The flow ends (an active-timeout part goes on): let go of its
 	 * containers. */
@@ -125,7 +194,7 @@ emit_alert(const struct flow *f, uint64_t count, void *data)
 
 /* A flow's verdict, and an alert if denied. */
 static void
-judge_now(struct engine *e, struct flow *f)
+judge_here(struct engine *e, struct flow *f)
 {
 	/* As at its first packet: judging may wait for the end of the batch. */
 	profile_eval_judge(e->pe, f, f->first_ns, &f->judged);
@@ -134,6 +203,19 @@ judge_now(struct engine *e, struct flow *f)
 		e->st.violations++;
 		alerts_raise(e->alerts, f, f->first_ns);
 	}
+}
+
+/* Offloaded, the worker judges a copy of the flow as it is now (so that an
+ * alert shows the same as on one thread); here judged only says it went. */
+static void
+judge_now(struct engine *e, struct flow *f)
+{
+	if (!e->ho) {
+		judge_here(e, f);
+		return;
+	}
+	ev_flow(e, EV_NEW, f, 0);
+	f->judged.judged = 1;
 }
 
 /* After a flow's first packet. Within a batch, new flows are judged
@@ -150,7 +232,10 @@ judge_flow(struct flow *f, void *data)
 	if (!e->pe)
 		return;
 	if (e->npending < ENGINE_PENDING) {
-		profile_eval_prefetch(e->pe, f);
+		/* (Not offloaded: the containers' cached answers are the
+		 * worker's to write.) */
+		if (!e->ho)
+			profile_eval_prefetch(e->pe, f);
 		e->pending[e->npending++] = f;
 		return;
 	}
@@ -203,6 +288,7 @@ engine_new(const struct flow_config *fc, const char *node)
 		return NULL;
 	}
 	e->ft = flow_table_new(fc, emit_flow, e);
+	e->max_flows = fc->max_flows;
 	e->dns = dns_cache_new(ENGINE_DNS_ENTRIES);
 	e->alert_window = 60ULL * 1000000000ULL;
 	if (!e->ft || !e->dns) {
@@ -465,6 +551,7 @@ engine_free(struct engine *e)
 
 	if (!e)
 		return;
+	worker_stop(e);
 	flow_table_free(e->ft);
 	alerts_free(e->alerts);
 	profile_eval_free(e->pe);
@@ -530,7 +617,6 @@ engine_add_flow_output(struct engine *e, struct output *o)
 int
 engine_iface(struct engine *e, const char *name)
 {
-	char **n;
 	int i;
 
 	if (!name)
@@ -540,11 +626,9 @@ engine_iface(struct engine *e, const char *name)
 			return i;
 	if (e->nifnames >= ENGINE_MAX_IFACES)
 		return -1;
-	n = realloc(e->ifnames, sizeof(*n) * (size_t)(e->nifnames + 1));
-	if (!n)
+	if (!e->ifnames && !(e->ifnames = calloc(ENGINE_MAX_IFACES, sizeof(*e->ifnames))))
 		return -1;
-	e->ifnames = n;
-	if (!(n[e->nifnames] = strdup(name)))
+	if (!(e->ifnames[e->nifnames] = strdup(name)))
 		return -1;
 	return e->nifnames++;
 }
@@ -567,11 +651,28 @@ learn_dns(struct engine *e, const struct l34 *l, const struct flow *f, int sende
 	if (!e->nflow_out && !e->nconsumers && !e->nalert_out &&
 	    !(e->pe && profile_eval_uses_dns(e->pe)))
 		return;
-	if (sender == f->init_side || (f->judged.denied & ~f->judged.strict))
+	if (sender == f->init_side)
 		return;
-	/* Flows that began before this answer are judged without it. */
+	/* Flows that began before this answer are judged without it; this
+	 * one among them (a query and its answer in one batch), so that an
+	 * answer on a flow the profiles deny is not learned. */
 	if (e->npending)
 		judge_pending(e);
+	if (e->ho) {
+		/* The worker has the verdict, and judges in this order. */
+		struct ev *ev = ev_begin(e, EV_DNS, l->paylen);
+		if (!ev)
+			return;
+		ev->slot = flow_table_slot(e->ft, f);
+		ev->ts = ts;
+		ev->proto = l->proto;
+		ev->paylen = l->paylen;
+		memcpy(ev + 1, l->payload, l->paylen);
+		ev_commit(e, ev);
+		return;
+	}
+	if (f->judged.denied & ~f->judged.strict)
+		return;
 	if (l->proto == 17)
 		dns_learn(e->dns, l->payload, l->paylen, ts);
 	else if (l->proto == 6)
@@ -644,8 +745,16 @@ engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
 	}
 	if (e->npending)
 		judge_pending(e);
-	if (e->alerts && nl)
-		alerts_expire(e->alerts, p[owner[nl - 1]].ts_ns);
+	if (e->alerts && nl) {
+		uint64_t now = p[owner[nl - 1]].ts_ns;
+		struct ev *ev;
+		if (!e->ho)
+			alerts_expire(e->alerts, now);
+		else if ((ev = ev_begin(e, EV_TICK, 0))) {
+			ev->ts = now;
+			ev_commit(e, ev);
+		}
+	}
 }
 
 /* Map a capture's interface index to the engine's interface id. */
@@ -721,14 +830,113 @@ engine_read_file(struct engine *e, const char *path)
 	return r < 0 && n == 0 ? -1 : 0;
 }
 
+/* ---- the worker (engine_offload) ------------------------------------- */
+
+#define WORKER_BUFS    8
+#define WORKER_BUFSIZE (1u << 20)  /* more than any event: a DNS message is < 256 KiB */
+
+static void
+worker_event(struct engine *e, const struct ev *ev)
+{
+	struct flow fc;
+	struct judgement *j;
+	struct record r = { .type = RECORD_FLOW, .severity = 6 };
+
+	switch (ev->type) {
+	case EV_NEW:
+		memcpy(&fc, ev + 1, sizeof(fc));
+		j = &e->wjudged[ev->slot];
+		judge_here(e, &fc);
+		*j = fc.judged;
+		break;
+	case EV_END:
+		memcpy(&fc, ev + 1, sizeof(fc));
+		if (e->pe)
+			fc.judged = e->wjudged[ev->slot];
+		r.flow = &fc;
+		r.end = (enum flow_end)ev->why;
+		record_fill(e, &fc, &r);
+		deliver(e, &r, e->flow_out, e->nflow_out);
+		break;
+	case EV_DNS:
+		j = &e->wjudged[ev->slot];
+		if (e->pe && (j->denied & ~j->strict))
+			break;
+		if (ev->proto == 17)
+			dns_learn(e->dns, (const uint8_t *)(ev + 1), ev->paylen, ev->ts);
+		else if (ev->proto == 6)
+			dns_learn_tcp(e->dns, (const uint8_t *)(ev + 1), ev->paylen, ev->ts);
+		break;
+	case EV_TICK:
+		alerts_expire(e->alerts, ev->ts);
+		break;
+	case EV_ALERTS_FLUSH:
+		alerts_flush(e->alerts);
+		break;
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct engine *e = arg;
+	const char *buf;
+	size_t len, at;
+
+	while ((buf = handoff_take(e->ho, &len))) {
+		for (at = 0; at + sizeof(struct ev) <= len; at += ((const struct ev *)(buf + at))->size)
+			worker_event(e, (const struct ev *)(buf + at));
+		handoff_done(e->ho);
+	}
+	return NULL;
+}
+
+int
+engine_offload(struct engine *e)
+{
+	if (e->ho || e->live || e->nat)
+		return e->ho ? 0 : -1;
+	if (!(e->wjudged = calloc(e->max_flows, sizeof(*e->wjudged))) ||
+	    !(e->ho = handoff_new(WORKER_BUFS, WORKER_BUFSIZE)))
+		goto fail;
+	if (pthread_create(&e->worker, NULL, worker_main, e) != 0)
+		goto fail;
+	return 0;
+fail:
+	handoff_free(e->ho);
+	e->ho = NULL;
+	free(e->wjudged);
+	e->wjudged = NULL;
+	return -1;
+}
+
+/* Everything handed over is done, the worker gone: from here on the
+ * engine is one thread's again. */
+static void
+worker_stop(struct engine *e)
+{
+	if (!e->ho)
+		return;
+	handoff_close(e->ho);
+	pthread_join(e->worker, NULL);
+	handoff_free(e->ho);
+	e->ho = NULL;
+	free(e->wjudged);
+	e->wjudged = NULL;
+}
+
 void
 engine_finish(struct engine *e)
 {
+	struct ev *ev;
 	int i;
 
-	if (e->alerts)
+	if (e->alerts && e->ho && (ev = ev_begin(e, EV_ALERTS_FLUSH, 0)))
+		ev_commit(e, ev);
+	else if (e->alerts)
 		alerts_flush(e->alerts);
 	flow_table_finish(e->ft, FLOW_END_EOF);
+	worker_stop(e);
 	for (i = 0; i < e->nflow_out; i++)
 		if (output_flush(e->flow_out[i]) < 0)
 			e->st.output_failures++;

@@ -385,6 +385,12 @@ flow_table_stats(const struct flow_table *ft)
 	return &ft->st;
 }
 
+uint32_t
+flow_table_slot(const struct flow_table *ft, const struct flow *f)
+{
+	return (uint32_t)(f - ft->pool);
+}
+
 /* A closed or reset TCP flow ended for that reason, whatever made us emit it
  * now (linger expiry, end of input, eviction). */
 static enum flow_end

@@ -429,7 +429,7 @@ Test(learn, name_clashes_get_the_namespace)
 
 Test(learn, output_does_not_depend_on_record_order)
 {
-	char *first;
+	char *first = NULL;
 	int round;
 
 	shop();
