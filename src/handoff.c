@@ -36,30 +36,25 @@ handoff_new(size_t nbufs, size_t bufsize)
 	h->nbufs = nbufs;
 	h->bufsize = bufsize;
 	h->cur = h->taken = -1;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->full_cv, NULL);
+	pthread_cond_init(&h->empty_cv, NULL);
 	h->mem = calloc(nbufs, sizeof(*h->mem));
 	h->len = calloc(nbufs, sizeof(*h->len));
 	h->fullq = calloc(nbufs, sizeof(*h->fullq));
 	h->empty = calloc(nbufs, sizeof(*h->empty));
-	if (!h->mem || !h->len || !h->fullq || !h->empty)
-		goto fail;
+	if (!h->mem || !h->len || !h->fullq || !h->empty) {
+		handoff_free(h);
+		return NULL;
+	}
 	for (i = 0; i < nbufs; i++) {
-		if (!(h->mem[i] = malloc(bufsize)))
-			goto fail;
+		if (!(h->mem[i] = malloc(bufsize))) {
+			handoff_free(h);
+			return NULL;
+		}
 		h->empty[h->nempty++] = i;
 	}
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->full_cv, NULL);
-	pthread_cond_init(&h->empty_cv, NULL);
 	return h;
-fail:
-	for (i = 0; h->mem && i < nbufs; i++)
-		free(h->mem[i]);
-	free(h->mem);
-	free(h->len);
-	free(h->fullq);
-	free(h->empty);
-	free(h);
-	return NULL;
 }
 
 void
@@ -69,7 +64,7 @@ handoff_free(struct handoff *h)
 
 	if (!h)
 		return;
-	for (i = 0; i < h->nbufs; i++)
+	for (i = 0; h->mem && i < h->nbufs; i++)
 		free(h->mem[i]);
 	free(h->mem);
 	free(h->len);

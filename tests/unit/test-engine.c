@@ -19,6 +19,13 @@ struct result {
 	struct engine_stats st;
 };
 
+static void
+result_free(struct result *r)
+{
+	free(r->flows);
+	free(r->alerts);
+}
+
 static char *
 slurp(const char *path)
 {
@@ -105,10 +112,8 @@ same_both_ways(const char *cap, const char *inv, const char *prof, int strict, i
 	cr_expect_eq(memcmp(b.st.verdicts, a.st.verdicts, sizeof(a.st.verdicts)), 0);
 	cr_expect_eq(b.st.packets, a.st.packets);
 	cr_expect_eq(b.st.output_failures, 0);
-	free(a.flows);
-	free(a.alerts);
-	free(b.flows);
-	free(b.alerts);
+	result_free(&a);
+	result_free(&b);
 }
 
 Test(engine, offloaded_says_the_same_policy_main)
@@ -140,18 +145,14 @@ Test(engine, offloaded_says_the_same_records_and_names)
 
 	cr_expect_not_null(strstr(a.flows, "\"dns\":\""), "no names learned");
 	cr_expect_str_eq(b.flows, a.flows);
-	free(a.flows);
-	free(a.alerts);
-	free(b.flows);
-	free(b.alerts);
+	result_free(&a);
+	result_free(&b);
 	a = read_capture("pcaps/pcapng-multi.pcapng", NULL, NULL, 0, 0);
 	b = read_capture("pcaps/pcapng-multi.pcapng", NULL, NULL, 0, 1);
 	cr_expect_not_null(strstr(a.flows, "\"interface\":\""), "no interface named");
 	cr_expect_str_eq(b.flows, a.flows);
-	free(a.flows);
-	free(a.alerts);
-	free(b.flows);
-	free(b.alerts);
+	result_free(&a);
+	result_free(&b);
 }
 
 /* Live capture keeps everything on the capture thread. */
