@@ -15,12 +15,15 @@
 #   floor      tcpdump -r FILE -w /dev/null             (libpcap reads, nothing else)
 #   cnetmon    cnetmon read FILE                         (records go nowhere)
 #              cnetmon read --flows json:/dev/null FILE  (flow records formatted, discarded)
+#              cnetmon read --flows json:OUT FILE        (written to a file: page cache,
+#                                                         removed before each run, untimed)
 #   nfpcapd    nfpcapd -r FILE -w DIR                    (nfdump 1.7: nfcapd files into DIR)
 #   softflowd  softflowd -c none -r FILE -n 127.0.0.1:9 -v 9
 #                                   (NetFlow v9, IPv6 too, to the discard port on loopback)
 #   tshark     tshark -r FILE -q -z conv,tcp -z conv,udp (full dissection + conversations)
 #
-# Targets (issue): cnetmon --flows json:/dev/null within 1.5x of the floor, and
+# Targets (issue): cnetmon --flows within 1.5x of the floor (the slower of
+# json:/dev/null and json:OUT: issue 7 wants the targets to hold with a file), and
 # peak RSS under 128 MiB for 200k flows. PASS/MISS is printed; the exit status
 # is 0 whatever the numbers (a benchmark, not a test), 2 on a usage error or
 # when the capture cannot be made.
@@ -177,6 +180,7 @@ run1() {
 	local n=$1 t0 t1 rc m s
 	local -n ref="cmd_$n"
 	[ "$n" = nfpcapd ] && { rm -rf "$tmp/nf"; mkdir -p "$tmp/nf"; }
+	[ "$n" = cnetmon_file ] && rm -f "$tmp/timed.json"
 	t0=$EPOCHREALTIME
 	/usr/bin/time -f '%M' -o "$tmp/time" "${ref[@]}" >"$tmp/$n.out" 2>"$tmp/$n.err"
 	rc=$?
@@ -201,6 +205,7 @@ if want cnetmon; then
 		# 1 is "a violation was seen", a normal outcome for `read`.
 		add cnetmon "cnetmon read" "0 1" "$bin" read "$file"
 		add cnetmon_flows "cnetmon read --flows /dev/null" "0 1" "$bin" read --flows json:/dev/null "$file"
+		add cnetmon_file "cnetmon read --flows FILE" "0 1" "$bin" read --flows "json:$tmp/timed.json" "$file"
 	else
 		skip cnetmon "cnetmon read" "no cnetmon binary (${bin:-none given}): build it, pass its path"
 	fi
@@ -242,8 +247,14 @@ floor=${best[floor]}
 case $floor in FAIL|SKIP|'') echo "run.sh: the floor failed; no ratios" >&2; floor= ;; esac
 cn_best= cn_rss=
 if [ -n "${best[cnetmon_flows]:-}" ]; then
-	cn_best=${best[cnetmon_flows]}
+	cn_best=${best[cnetmon_flows]} cn_what="json:/dev/null"
+	case ${best[cnetmon_file]:-} in
+	FAIL) cn_best=FAIL ;;
+	?*) [ "$cn_best" != FAIL ] && awk -v a="${best[cnetmon_file]}" -v b="$cn_best" 'BEGIN { exit !(a > b) }' &&
+		cn_best=${best[cnetmon_file]} cn_what="json:FILE" ;;
+	esac
 	cn_rss=$(( ${rss[cnetmon]} > ${rss[cnetmon_flows]} ? ${rss[cnetmon]} : ${rss[cnetmon_flows]} ))
+	[ "${rss[cnetmon_file]:-0}" -gt "$cn_rss" ] && cn_rss=${rss[cnetmon_file]}
 	[ "$cn_best" != FAIL ] && [ -s "$tmp/cnetmon_flows.err" ] && { echo "  cnetmon --flows json:/dev/null, stderr (last run, tail):"; tail -3 "$tmp/cnetmon_flows.err" | sed 's/^/    /'; }
 fi
 if [ -n "${best[tshark]:-}" ] && [ "${best[tshark]}" != FAIL ] && [ "${best[tshark]}" != SKIP ]; then
@@ -297,9 +308,9 @@ elif [ "$cn_best" = FAIL ] || [ -z "$floor" ]; then
 	echo "target cnetmon/floor <= 1.5:        MISS (a run failed)"
 	echo "target cnetmon peak RSS < 128 MiB:  MISS (a run failed)"
 else
-	awk -v c="$cn_best" -v f="$floor" -v k="$cn_rss" -v sc="$scale" 'BEGIN {
+	awk -v c="$cn_best" -v f="$floor" -v k="$cn_rss" -v sc="$scale" -v w="$cn_what" 'BEGIN {
 		r = c / f; m = k / 1024
-		printf "target cnetmon/floor <= 1.5:        %s (%.2fx: %.3f s vs %.3f s; --flows json:/dev/null)\n", (r <= 1.5 ? "PASS" : "MISS"), r, c, f
+		printf "target cnetmon/floor <= 1.5:        %s (%.2fx: %.3f s vs %.3f s; --flows %s, the slower)\n", (r <= 1.5 ? "PASS" : "MISS"), r, c, f, w
 		printf "target cnetmon peak RSS < 128 MiB:  %s (%.1f MiB)\n", (m < 128 ? "PASS" : "MISS"), m
 		printf "(%s)\n", sc }'
 fi
