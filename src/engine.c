@@ -134,6 +134,27 @@ ev_commit(struct engine *e, struct ev *ev)
 	handoff_commit(e->ho, ev->size);
 }
 
+/* The alert clock, EV_TICK (close the windows opened before now's) or
+ * EV_ALERTS_FLUSH (close them all): here, or in order on the worker. */
+static void
+alerts_clock(struct engine *e, uint32_t type, uint64_t now)
+{
+	struct ev *ev;
+
+	if (!e->alerts)
+		return;
+	if (e->ho) {
+		if ((ev = ev_begin(e, type, 0))) {
+			ev->ts = now;
+			ev_commit(e, ev);
+		}
+	} else if (type == EV_TICK) {
+		alerts_expire(e->alerts, now);
+	} else {
+		alerts_flush(e->alerts);
+	}
+}
+
 /* A flow as it is now, for the worker (at its first packet, at its end). */
 static void
 ev_flow(struct engine *e, uint32_t type, const struct flow *f, enum flow_end why)
@@ -496,8 +517,7 @@ void
 engine_tick(struct engine *e, uint64_t now_ns)
 {
 	flow_table_expire(e->ft, now_ns);
-	if (e->alerts)
-		alerts_expire(e->alerts, now_ns);
+	alerts_clock(e, EV_TICK, now_ns);
 }
 
 int
@@ -521,8 +541,7 @@ engine_use_profiles(struct engine *e, struct profile_eval *pe)
 	if (pe)
 		profile_eval_bind(pe, e->attrib, e->dns);
 	/* Folded alerts name rules of the old set: deliver them first. */
-	if (e->alerts)
-		alerts_flush(e->alerts);
+	alerts_clock(e, EV_ALERTS_FLUSH, 0);
 	profile_eval_free(e->pe);
 	e->pe = pe;
 	flow_table_foreach(e->ft, rejudge_flow, e);
@@ -745,16 +764,8 @@ engine_packets(struct engine *e, const struct pkt *p, const int *iface, int n)
 	}
 	if (e->npending)
 		judge_pending(e);
-	if (e->alerts && nl) {
-		uint64_t now = p[owner[nl - 1]].ts_ns;
-		struct ev *ev;
-		if (!e->ho)
-			alerts_expire(e->alerts, now);
-		else if ((ev = ev_begin(e, EV_TICK, 0))) {
-			ev->ts = now;
-			ev_commit(e, ev);
-		}
-	}
+	if (nl)
+		alerts_clock(e, EV_TICK, p[owner[nl - 1]].ts_ns);
 }
 
 /* Map a capture's interface index to the engine's interface id. */
@@ -891,6 +902,15 @@ worker_main(void *arg)
 	return NULL;
 }
 
+static void
+worker_free(struct engine *e)
+{
+	handoff_free(e->ho);
+	e->ho = NULL;
+	free(e->wjudged);
+	e->wjudged = NULL;
+}
+
 int
 engine_offload(struct engine *e)
 {
@@ -903,10 +923,7 @@ engine_offload(struct engine *e)
 		goto fail;
 	return 0;
 fail:
-	handoff_free(e->ho);
-	e->ho = NULL;
-	free(e->wjudged);
-	e->wjudged = NULL;
+	worker_free(e);
 	return -1;
 }
 
@@ -919,22 +936,15 @@ worker_stop(struct engine *e)
 		return;
 	handoff_close(e->ho);
 	pthread_join(e->worker, NULL);
-	handoff_free(e->ho);
-	e->ho = NULL;
-	free(e->wjudged);
-	e->wjudged = NULL;
+	worker_free(e);
 }
 
 void
 engine_finish(struct engine *e)
 {
-	struct ev *ev;
 	int i;
 
-	if (e->alerts && e->ho && (ev = ev_begin(e, EV_ALERTS_FLUSH, 0)))
-		ev_commit(e, ev);
-	else if (e->alerts)
-		alerts_flush(e->alerts);
+	alerts_clock(e, EV_ALERTS_FLUSH, 0);
 	flow_table_finish(e->ft, FLOW_END_EOF);
 	worker_stop(e);
 	for (i = 0; i < e->nflow_out; i++)
